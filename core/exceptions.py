@@ -1,0 +1,37 @@
+"""Domain errors raised by services and selectors.
+
+The API's exception handler turns each into a 4xx response carrying its
+`code` and message; nothing here knows about HTTP beyond the status hint."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "invalid"
+    default_message = _("La solicitud no es válida.")
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None) -> None:
+        self.message = message or str(self.default_message)
+        self.code = code or self.code
+        self.field = field
+        super().__init__(self.message)
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+    default_message = _("No encontrado.")
+
+
+class Conflict(DomainError):
+    """The change contradicts the current state (a state machine, a reference)."""
+
+    status_code = 409
+    code = "conflict"
+    default_message = _("El cambio no es posible en el estado actual.")
