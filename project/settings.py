@@ -16,10 +16,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=False)
-# A bare `runserver` on a fresh checkout should work, so the embedded default
-# (no DATABASE_URL) is treated as a development machine.
+# A fresh checkout with nothing configured (no DATABASE_URL, no REDIS_URL) is
+# a development machine: it runs embedded and with DEBUG on.
 EMBEDDED = "DATABASE_URL" not in env and "REDIS_URL" not in env
+DEBUG = env.bool("DEBUG", default=EMBEDDED)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -137,6 +137,9 @@ else:
 CATALOG_LOCAL_CACHE = env.bool("CATALOG_LOCAL_CACHE", default=bool(REDIS_URL))
 CATALOG_CACHE_ENABLED = env.bool("CATALOG_CACHE_ENABLED", default=True)
 
+# Where clients reach the API; the cache warm-up requests pages as they would.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
+
 # Sessions live in the database: the admin keeps working when Redis is down.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -220,7 +223,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -16,13 +16,13 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
     @property
     def name(self) -> str:
         language = (get_language() or "es")[:2]
         return self.name_en if language == "en" else self.name_es
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.name}"
 
 
 class SearchableName(models.Model):
@@ -102,7 +102,6 @@ class City(SearchableName):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country_id})"
-
 
 
 class Airline(models.Model):

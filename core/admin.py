@@ -1,0 +1,82 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Airline, Airport, City, Country, Currency, User
+from core.services.catalogs import catalog_record_delete, catalog_record_save, catalog_records_deleted
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "role", "is_staff", "is_active"]
+    list_filter = ["role", "is_staff", "is_superuser", "is_active"]
+    search_fields = ["username", "email", "first_name", "last_name"]
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("TravelHub"), {"fields": ("role", "preferred_language")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("TravelHub"), {"fields": ("email", "role", "preferred_language")}),
+    )
+
+
+class CatalogAdmin(admin.ModelAdmin):
+    """Admin writes go through the catalog services so caches follow."""
+
+    list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        catalog_record_save(save=obj.save, model=type(obj))
+
+    def delete_model(self, request, obj):
+        catalog_record_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        catalog_records_deleted(queryset.model, queryset)
+
+
+@admin.register(Currency)
+class CurrencyAdmin(CatalogAdmin):
+    list_display = ["code", "name_es", "name_en", "symbol", "minor_units", "active"]
+    list_filter = ["active", "minor_units"]
+    search_fields = ["code", "name_es", "name_en"]
+
+
+@admin.register(Country)
+class CountryAdmin(CatalogAdmin):
+    list_display = ["code", "alpha3", "name_es", "name_en", "phone_prefix", "currency"]
+    list_select_related = ["currency"]
+    list_filter = [("currency", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["code", "alpha3", "name_es", "name_en"]
+    autocomplete_fields = ["currency"]
+
+
+@admin.register(City)
+class CityAdmin(CatalogAdmin):
+    list_display = ["name", "country", "iata_code", "time_zone", "population"]
+    list_select_related = ["country"]
+    list_filter = ["country"]
+    search_fields = ["name", "search_name", "iata_code"]
+    autocomplete_fields = ["country"]
+    show_full_result_count = False
+
+
+@admin.register(Airport)
+class AirportAdmin(CatalogAdmin):
+    list_display = ["iata_code", "icao_code", "name", "city_name", "country", "time_zone"]
+    list_select_related = ["country"]
+    list_filter = ["country"]
+    search_fields = ["iata_code", "icao_code", "name", "city_name"]
+    autocomplete_fields = ["country", "city"]
+    show_full_result_count = False
+
+
+@admin.register(Airline)
+class AirlineAdmin(CatalogAdmin):
+    list_display = ["iata_code", "icao_code", "name", "country", "active", "source"]
+    list_select_related = ["country"]
+    list_filter = ["active", "source"]
+    search_fields = ["iata_code", "icao_code", "name", "callsign"]
+    autocomplete_fields = ["country"]
+    show_full_result_count = False

@@ -1,0 +1,59 @@
+from rest_framework import serializers
+
+from core.models import Airline, Airport, City, Country, Currency
+
+
+class CurrencySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text="Nombre en el idioma de la petición (Accept-Language).")
+
+    class Meta:
+        model = Currency
+        fields = ["code", "numeric_code", "name", "name_es", "name_en", "symbol", "minor_units", "active"]
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text="Nombre en el idioma de la petición (Accept-Language).")
+    currency = serializers.SlugRelatedField(
+        slug_field="code", queryset=Currency.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Country
+        fields = ["code", "alpha3", "numeric_code", "name", "name_es", "name_en", "phone_prefix", "currency"]
+
+
+class CitySerializer(serializers.ModelSerializer):
+    country = serializers.SlugRelatedField(slug_field="code", queryset=Country.objects.all())
+
+    class Meta:
+        model = City
+        fields = ["id", "name", "country", "iata_code", "time_zone", "latitude", "longitude", "population"]
+
+
+class AirportSerializer(serializers.ModelSerializer):
+    country = serializers.SlugRelatedField(slug_field="code", queryset=Country.objects.all())
+
+    class Meta:
+        model = Airport
+        fields = [
+            "iata_code",
+            "icao_code",
+            "name",
+            "city_name",
+            "city",
+            "country",
+            "time_zone",
+            "latitude",
+            "longitude",
+        ]
+
+
+class AirlineSerializer(serializers.ModelSerializer):
+    country = serializers.SlugRelatedField(
+        slug_field="code", queryset=Country.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Airline
+        fields = ["id", "iata_code", "icao_code", "name", "callsign", "country", "active", "source"]
+        read_only_fields = ["source"]

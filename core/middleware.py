@@ -1,0 +1,97 @@
+"""Request-level observability and HTTP cache headers."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
+from django.db import connection
+from prometheus_client import Histogram
+
+logger = logging.getLogger("travelhub.requests")
+
+request_duration = Histogram(
+    "travelhub_http_request_duration_seconds",
+    "Time to answer a request, by route.",
+    ["route", "method", "status"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class RequestMetricsMiddleware:
+    """Latency histogram labelled by URL pattern (not by raw path, which
+    would create a series per id)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = match.route if match else "unmatched"
+        request_duration.labels(route, request.method, response.status_code).observe(time.perf_counter() - started)
+        return response
+
+
+class QueryCountDebugMiddleware:
+    """Logs method, path, status, query count and time of each request, warns
+    above QUERY_COUNT_WARNING queries, and adds a Server-Timing header."""
+
+    def __init__(self, get_response):
+        if not settings.QUERY_COUNT_MIDDLEWARE:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        counter = _QueryCounter()
+        started = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            response = self.get_response(request)
+        total_ms = (time.perf_counter() - started) * 1000
+        db_ms = counter.seconds * 1000
+        response["Server-Timing"] = f'db;dur={db_ms:.1f};desc="{counter.count} queries", total;dur={total_ms:.1f}'
+        level = logging.WARNING if counter.count > settings.QUERY_COUNT_WARNING else logging.INFO
+        logger.log(
+            level,
+            "%s %s %s %d queries %.1f ms db %.1f ms total",
+            request.method,
+            request.get_full_path(),
+            response.status_code,
+            counter.count,
+            db_ms,
+            total_ms,
+        )
+        return response
+
+
+class _QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.count += 1
+            self.seconds += time.perf_counter() - started
+
+
+class CacheHeaderMiddleware:
+    """Sets Cache-Control on successful reads from the CACHE_CONTROL_ROUTES
+    table (path prefix, header value), unless the view set its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.routes = tuple(settings.CACHE_CONTROL_ROUTES)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method in ("GET", "HEAD") and response.status_code in (200, 304) and "Cache-Control" not in response:
+            for prefix, value in self.routes:
+                if request.path.startswith(prefix):
+                    response["Cache-Control"] = value
+                    break
+        return response

@@ -1,0 +1,77 @@
+"""Reads of the reference catalogs."""
+
+from django.db.models import QuerySet
+
+from core.cache import cache_queryset
+from core.exceptions import InvalidInput
+from core.models import Airline, Airport, City, Country, Currency
+from core.text import search_key
+
+# Seconds each catalog's responses stay cached (a write invalidates them at once).
+CATALOG_TIMEOUTS = {
+    "countries": 60 * 60,
+    "currencies": 60 * 60,
+    "cities": 30 * 60,
+    "airlines": 60 * 60,
+    "airports": 60 * 60,
+}
+
+
+@cache_queryset(CATALOG_TIMEOUTS["countries"], "countries")
+def country_list() -> QuerySet[Country]:
+    return Country.objects.select_related("currency").order_by("code")
+
+
+@cache_queryset(CATALOG_TIMEOUTS["currencies"], "currencies")
+def currency_list() -> QuerySet[Currency]:
+    return Currency.objects.filter(active=True).order_by("code")
+
+
+def _country_code(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise InvalidInput(f"'{value}' no es un código de país ISO 3166 de dos letras.", field="country")
+    return code
+
+
+def check_country_exists(country_code: str) -> None:
+    if not Country.objects.filter(code=country_code).exists():
+        raise InvalidInput(f"No existe el país '{country_code}'.", code="unknown_country", field="country")
+
+
+def city_list(*, country: str | None = None, search: str | None = None) -> QuerySet[City]:
+    cities = City.objects.select_related("country")
+    country_code = _country_code(country)
+    if country_code:
+        cities = cities.filter(country__code=country_code)
+    if search and search_key(search):
+        cities = cities.filter(search_name__startswith=search_key(search))
+    return cities.order_by("-population", "name", "id")
+
+
+def airport_list(*, country: str | None = None, search: str | None = None) -> QuerySet[Airport]:
+    airports = Airport.objects.select_related("country")
+    country_code = _country_code(country)
+    if country_code:
+        airports = airports.filter(country__code=country_code)
+    if search and search_key(search):
+        key = search_key(search)
+        if len(key) == 3 and key.isalpha():
+            airports = airports.filter(iata_code=key.upper()) | airports.filter(search_name__startswith=key)
+        else:
+            airports = airports.filter(search_name__startswith=key)
+    return airports.order_by("iata_code")
+
+
+def airline_list(*, search: str | None = None) -> QuerySet[Airline]:
+    airlines = Airline.objects.filter(active=True).select_related("country")
+    if search and search_key(search):
+        key = search_key(search)
+        by_name = airlines.filter(name__istartswith=key)
+        if len(key) in (2, 3):
+            airlines = by_name | airlines.filter(iata_code=key.upper()) | airlines.filter(icao_code=key.upper())
+        else:
+            airlines = by_name
+    return airlines.order_by("iata_code", "name", "id")

@@ -1,0 +1,76 @@
+import factory
+from factory.django import DjangoModelFactory
+
+from core.models import Airline, Airport, City, Country, Currency, User
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "a-strong-password-1")
+
+    @factory.post_generation
+    def _save(self, create, extracted, **kwargs):
+        if create:
+            self.save()
+
+
+class CurrencyFactory(DjangoModelFactory):
+    class Meta:
+        model = Currency
+        django_get_or_create = ["code"]
+
+    code = "PEN"
+    name_es = "sol peruano"
+    name_en = "Peruvian Sol"
+    symbol = "S/"
+    minor_units = 2
+
+
+class CountryFactory(DjangoModelFactory):
+    class Meta:
+        model = Country
+        django_get_or_create = ["code"]
+
+    code = "PE"
+    alpha3 = factory.LazyAttribute(lambda country: country.code + "X")
+    name_es = "Perú"
+    name_en = "Peru"
+    phone_prefix = "+51"
+    currency = factory.SubFactory(CurrencyFactory)
+
+
+class CityFactory(DjangoModelFactory):
+    class Meta:
+        model = City
+
+    country = factory.SubFactory(CountryFactory)
+    name = factory.Sequence(lambda n: f"Ciudad {n}")
+    time_zone = "America/Lima"
+    latitude = "-12.046374"
+    longitude = "-77.042793"
+    population = factory.Sequence(lambda n: 1_000_000 - n)
+
+
+class AirportFactory(DjangoModelFactory):
+    class Meta:
+        model = Airport
+
+    iata_code = factory.Sequence(lambda n: f"A{n:02d}"[:3])
+    name = factory.Sequence(lambda n: f"Aeropuerto {n}")
+    country = factory.SubFactory(CountryFactory)
+    time_zone = "America/Lima"
+
+
+class AirlineFactory(DjangoModelFactory):
+    class Meta:
+        model = Airline
+
+    iata_code = factory.Sequence(lambda n: f"{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
+    icao_code = factory.Sequence(lambda n: f"X{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
+    name = factory.Sequence(lambda n: f"Airline {n}")
+    country = factory.SubFactory(CountryFactory)
