@@ -21,7 +21,6 @@ def _empty_cache():
     # Every test starts with nothing cached, in Redis and in this process.
     cache.clear()
     local_tier.drop()
-    yield
 
 
 @pytest.fixture
