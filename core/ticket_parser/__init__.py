@@ -1,0 +1,71 @@
+"""Airline e-ticket parsers.
+
+Public API:
+
+- `extract_data_from_text(text)`: normalized record(s) of SCHEMA.md from a document's text.
+- `parse_document(data, filename="")`: the same from raw file bytes (.eml, .txt, .html, .pdf);
+  the format is recognised by content, the file name is only used in error messages.
+
+Both return one record per ticket and raise a `TicketParseError` subclass when the
+document is not a ticket of a supported format.
+"""
+
+from __future__ import annotations
+
+from . import airline_web, amadeus, copa, kiu, sabre
+from .detect import detect_format
+from .documents import MAX_TEXT_CHARS, document_texts
+from .errors import TicketParseError, UnknownTicketFormat, UnreadableDocument
+
+__all__ = [
+    "TicketParseError",
+    "UnknownTicketFormat",
+    "UnreadableDocument",
+    "detect_format",
+    "extract_data_from_text",
+    "parse_document",
+]
+
+PARSERS = {
+    "kiu": kiu.parse,
+    "sabre": sabre.parse,
+    "amadeus": amadeus.parse,
+    "copa": copa.parse,
+    "airline_web": airline_web.parse,
+}
+
+
+def extract_data_from_text(text: str) -> list[dict]:
+    """Normalized ticket records of one document's text."""
+    if not text or not text.strip():
+        raise UnknownTicketFormat("the document is empty")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_TEXT_CHARS]
+    fmt = detect_format(text)
+    records = [r for r in PARSERS[fmt](text) if _is_complete(r)]
+    if not records:
+        raise TicketParseError(f"the document looks like a {fmt} e-ticket but its ticket data could not be read")
+    return records
+
+
+def parse_document(data: bytes, filename: str = "") -> list[dict]:
+    """Normalized ticket records of a file's raw bytes."""
+    label = f"{filename}: " if filename else ""
+    try:
+        candidates = document_texts(data)
+    except TicketParseError as exc:
+        raise type(exc)(f"{label}{exc}") from exc
+    error: TicketParseError | None = None
+    for text in candidates:
+        try:
+            return extract_data_from_text(text)
+        except TicketParseError as exc:
+            # Keep the most specific failure: a recognised but unreadable ticket beats "unknown".
+            if error is None or isinstance(error, UnknownTicketFormat):
+                error = exc
+    assert error is not None
+    raise type(error)(f"{label}{error}") from error
+
+
+def _is_complete(record: dict) -> bool:
+    """A record without its identity (ticket, name, flights) would be a wrong record."""
+    return bool(record.get("ticket_number") and record.get("passenger_name") and record.get("segments"))
