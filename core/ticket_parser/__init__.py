@@ -12,6 +12,8 @@ document is not a ticket of a supported format.
 
 from __future__ import annotations
 
+import re
+
 from . import airline_web, amadeus, copa, kiu, sabre
 from .detect import detect_format
 from .documents import MAX_TEXT_CHARS, document_texts
@@ -39,7 +41,8 @@ def extract_data_from_text(text: str) -> list[dict]:
     """Normalized ticket records of one document's text."""
     if not text or not text.strip():
         raise UnknownTicketFormat("the document is empty")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")[:MAX_TEXT_CHARS]
+    # Some dumps end lines with `\r\r\n`; one line break each, not two.
+    text = re.sub(r"\r+\n?", "\n", text[:MAX_TEXT_CHARS])
     fmt = detect_format(text)
     records = [r for r in PARSERS[fmt](text) if _is_complete(r)]
     if not records:
