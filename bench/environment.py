@@ -1,0 +1,138 @@
+"""The environment the benchmarked servers run in, and its preparation:
+a PostgreSQL database of its own (created and migrated when needed), a Redis
+database number of its own, production settings (DEBUG off)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_DATABASE = "travelhub_bench"
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432"
+# Never 0: the bench flushes it, and 0 is what a developer's REDIS_URL usually names.
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+class BenchError(Exception):
+    """The benchmark cannot run or gave an invalid result; the message says why."""
+
+
+@dataclass(frozen=True)
+class BenchEnvironment:
+    database_url: str
+    redis_url: str
+
+    def server_env(self, **overrides: str) -> dict[str, str]:
+        """Variables for a process of the app run the production way."""
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            # Nothing of the caller's configuration may leak into the measured app.
+            if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CATALOG_", "PROMETHEUS_", "CELERY_"))
+        }
+        env.update(
+            DJANGO_SETTINGS_MODULE="bench.settings",
+            DEBUG="false",
+            SECRET_KEY="bench-secret-key-" + "k" * 40,
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            DATABASE_URL=self.database_url,
+            REDIS_URL=self.redis_url,
+            LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
+        )
+        env.update(overrides)
+        return env
+
+
+def bench_environment(database: str = DEFAULT_DATABASE, redis_url: str = DEFAULT_REDIS_URL) -> BenchEnvironment:
+    if redis_url.rstrip("/").endswith("/0") or redis_url.rstrip("/").count("/") < 3:
+        raise BenchError(f"{redis_url}: use a Redis database number other than 0, the bench flushes it")
+    return BenchEnvironment(database_url=f"{DEFAULT_PG}/{database}", redis_url=redis_url)
+
+
+def manage(env: BenchEnvironment, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_ROOT,
+        env=env.server_env(),
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+
+
+def _pg_connect(url: str):
+    import psycopg2
+
+    return psycopg2.connect(url, connect_timeout=5)
+
+
+def ensure_database(env: BenchEnvironment) -> None:
+    """Create the database if missing and migrate it."""
+    server_url, _, name = env.database_url.rpartition("/")
+    try:
+        connection = _pg_connect(f"{server_url}/postgres")
+    except Exception as error:
+        raise BenchError(f"PostgreSQL at {server_url} is not reachable: {error}") from error
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            print(f"creating database {name}")
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    result = manage(env, "migrate", "--noinput", check=False)
+    if result.returncode != 0:
+        raise BenchError(f"migrate failed:\n{result.stdout}{result.stderr}")
+
+
+def table_rows(env: BenchEnvironment, table: str) -> int:
+    connection = _pg_connect(env.database_url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')
+            return cursor.fetchone()[0]
+    finally:
+        connection.close()
+
+
+def flush_redis(env: BenchEnvironment) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(env.redis_url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as error:
+        raise BenchError(f"Redis at {env.redis_url} is not reachable: {error}") from error
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
+
+
+def add_environment_arguments(parser) -> None:
+    group = parser.add_argument_group("environment")
+    group.add_argument("--database", default=DEFAULT_DATABASE, help=f"PostgreSQL database ({DEFAULT_DATABASE})")
+    group.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help=f"Redis database, flushed ({DEFAULT_REDIS_URL})")
+
+
+def environment_from_args(args) -> BenchEnvironment:
+    return bench_environment(args.database, args.redis_url)

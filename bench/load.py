@@ -1,0 +1,140 @@
+"""Load generation with wrk (a separate process, on loopback) and the
+statistics the benchmarks report."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.environment import BenchError
+
+WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
+WRK_INSTALL_HINT = "wrk is not installed. On Debian/Ubuntu: apt-get update && apt-get install -y wrk"
+MAX_DURATION_SECONDS = 120
+MAX_CONNECTIONS = 1024
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    duration: float = 10.0
+    warmup: float = 2.0
+    connections: int = 32
+    threads: int = 1
+    timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    url: str
+    requests: int
+    duration_s: float
+    bytes: int
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: dict[str, int]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def bytes_per_request(self) -> float:
+        return self.bytes / self.requests if self.requests else 0.0
+
+
+def require_wrk() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise BenchError(WRK_INSTALL_HINT)
+    return path
+
+
+def run_wrk(
+    url: str, *, duration: float, connections: int, threads: int = 1, timeout: float = 5.0, headers: Sequence[str] = ()
+) -> LoadResult:
+    """Load `url` with `connections` keep-alive connections for `duration` seconds."""
+    if not url.startswith(("http://127.0.0.1:", "http://localhost:", "http://[::1]:")):
+        raise BenchError(f"refusing to load {url}: benchmarks only load loopback addresses")
+    if not 0 < duration <= MAX_DURATION_SECONDS or not 0 < connections <= MAX_CONNECTIONS:
+        raise BenchError(f"duration must be in (0, {MAX_DURATION_SECONDS}] s and connections in (0, {MAX_CONNECTIONS}]")
+    command = [
+        require_wrk(),
+        f"--threads={max(1, min(threads, connections))}",
+        f"--connections={connections}",
+        f"--duration={duration:g}s",
+        f"--timeout={timeout:g}s",
+        f"--script={WRK_SCRIPT}",
+    ]
+    for header in headers:
+        command.append(f"--header={header}")
+    command.append(url)
+    try:
+        finished = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(f"wrk did not finish loading {url}") from error
+    line = next((ln for ln in finished.stdout.splitlines() if ln.startswith("WRK_JSON ")), None)
+    if finished.returncode != 0 or line is None:
+        raise BenchError(f"wrk failed on {url} ({finished.returncode}):\n{finished.stdout}{finished.stderr}")
+    data = json.loads(line.removeprefix("WRK_JSON "))
+    return LoadResult(
+        url=url,
+        requests=data["requests"],
+        duration_s=data["duration_us"] / 1e6,
+        bytes=data["bytes"],
+        p50_ms=data["p50_us"] / 1000,
+        p90_ms=data["p90_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
+        errors={
+            name: data[name]
+            for name in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
+            if data[name]
+        },
+    )
+
+
+def measure(url: str, load: LoadSettings, headers: Sequence[str] = ()) -> LoadResult:
+    """A warm-up run whose figures are thrown away, then the measured run."""
+    if load.warmup > 0:
+        run_wrk(url, duration=load.warmup, connections=load.connections, threads=load.threads, headers=headers)
+    return run_wrk(
+        url,
+        duration=load.duration,
+        connections=load.connections,
+        threads=load.threads,
+        timeout=load.timeout,
+        headers=headers,
+    )
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0-100) of `values`, interpolated between ranks."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def add_load_arguments(parser, *, duration: float = 10.0, warmup: float = 2.0, connections: int = 32) -> None:
+    group = parser.add_argument_group("load (wrk, loopback)")
+    group.add_argument("--duration", type=float, default=duration, help=f"seconds measured per case ({duration:g})")
+    group.add_argument("--warmup", type=float, default=warmup, help=f"seconds of unmeasured load first ({warmup:g})")
+    group.add_argument("--connections", type=int, default=connections, help=f"concurrent connections ({connections})")
+    group.add_argument("--threads", type=int, default=1, help="wrk threads (1: leaves the cores to the server)")
+
+
+def load_settings(args) -> LoadSettings:
+    return LoadSettings(duration=args.duration, warmup=args.warmup, connections=args.connections, threads=args.threads)

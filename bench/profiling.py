@@ -1,0 +1,95 @@
+"""Where a worker's time goes: py-spy samples of the server's workers while
+wrk loads one URL, folded into inclusive and self shares per frame."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.environment import BenchError
+from bench.load import LoadSettings, run_wrk
+from bench.servers import Server
+
+PY_SPY_HINT = "py-spy is not installed: pip install py-spy (into the project's virtualenv)"
+
+
+def profile_under_load(
+    server: Server, url: str, seconds: float, load: LoadSettings, headers: Sequence[str] = (), top: int = 30
+) -> Path:
+    py_spy = shutil.which("py-spy")
+    if py_spy is None:
+        raise BenchError(PY_SPY_HINT)
+    workers = server.worker_pids()
+    out_dir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    loader = threading.Thread(
+        target=run_wrk,
+        args=(url,),
+        kwargs={"duration": seconds + 2, "connections": load.connections, "threads": load.threads, "headers": headers},
+        daemon=True,
+    )
+    loader.start()
+    recorders = [
+        subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(int(seconds)),
+                "--rate",
+                "250",
+                "--nonblocking",
+                "--format",
+                "raw",
+                "--output",
+                str(out_dir / f"{pid}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for pid in workers
+    ]
+    for recorder in recorders:
+        _, error = recorder.communicate(timeout=seconds + 60)
+        if recorder.returncode != 0:
+            raise BenchError(f"py-spy failed: {error[-1000:]}")
+    loader.join(timeout=seconds + 60)
+    stacks = Counter()
+    for path in out_dir.glob("*.txt"):
+        stacks.update(read_collapsed(path))
+    print(f"\nprofile of {url} ({len(workers)} workers, {sum(stacks.values())} samples, raw stacks in {out_dir}):")
+    print_profile(stacks, top)
+    return out_dir
+
+
+def read_collapsed(path: Path) -> Counter:
+    stacks: Counter = Counter()
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            stacks[stack] += int(count)
+    return stacks
+
+
+def print_profile(stacks: Counter, top: int) -> None:
+    total = sum(stacks.values()) or 1
+    inclusive: Counter = Counter()
+    own: Counter = Counter()
+    for stack, count in stacks.items():
+        frames = stack.split(";")
+        for frame in set(frames):
+            inclusive[frame] += count
+        own[frames[-1]] += count
+    print("  inclusive  self  frame")
+    for frame, count in inclusive.most_common(top):
+        print(f"  {100 * count / total:8.1f}% {100 * own[frame] / total:5.1f}%  {frame}")
+    print("  top self time:")
+    for frame, count in own.most_common(top // 2):
+        print(f"  {100 * count / total:8.1f}%  {frame}")

@@ -1,0 +1,13 @@
+"""The project's URLs plus the bare view that gives the stack's ceiling."""
+
+from django.urls import include, path
+
+from bench.views import bare
+from project.urls import handler404, handler500
+
+urlpatterns = [
+    path("bench/bare/", bare, name="bench-bare"),
+    path("", include("project.urls")),
+]
+
+__all__ = ["handler404", "handler500", "urlpatterns"]
