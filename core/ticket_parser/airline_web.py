@@ -107,10 +107,8 @@ def _passengers(lines: list[str]) -> list[tuple[str, str]]:
         if value is not None and given is not None:
             ticket = ticket_digits(value or _after(lines, idx))
             if ticket:
-                if surname:  # Estelar/Rutaca print the surname apart
-                    name = f"{surname.upper()}/{given.upper()}"
-                else:  # Avior prints one given-first field
-                    name = given_first_to_record(given.split())
+                # Estelar/Rutaca print the surname apart; Avior prints one given-first field.
+                name = f"{surname.upper()}/{given.upper()}" if surname else given_first_to_record(given.split())
                 passengers.append((collapse(name), ticket))
             given = surname = None
     return passengers

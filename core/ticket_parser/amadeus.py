@@ -30,14 +30,14 @@ BAGGAGE = re.compile(r"^(\d{1,3}(K|KG|P|PC)|NIL)$")
 
 
 def parse(text: str) -> list[dict]:
-    if re.search(r"(?m)^\s*TKT-\d{13}", text):
+    if re.search(r"(?m)^[ \t]*TKT-\d{13}", text):
         return _parse_displays(text)
     return _parse_email(text)
 
 
 # ------------------------------------------------------------------ TWD displays
 def _parse_displays(text: str) -> list[dict]:
-    starts = [m.start() for m in re.finditer(r"(?m)^\s*TKT-\d{13}", text)]
+    starts = [m.start() for m in re.finditer(r"(?m)^[ \t]*TKT-\d{13}", text)]
     records = []
     for i, start in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
@@ -55,9 +55,13 @@ def _parse_display(text: str) -> dict:
     record["ticket_number"] = ticket_digits(_value(text, r"TKT-(\d{13})"))
     record["pnr"] = _value(text, r"\bLOC-([A-Z0-9]{5,8})")
     doi = re.search(r"\bDOI-(\d{2})([A-Z]{3})(\d{2})", text)
-    issue = make_date(int(doi.group(1)), MONTHS[doi.group(2)], int(doi.group(3))) if doi and doi.group(2) in MONTHS else None
+    issue = (
+        make_date(int(doi.group(1)), MONTHS[doi.group(2)], int(doi.group(3)))
+        if doi and doi.group(2) in MONTHS
+        else None
+    )
     record["issue_date"] = iso(issue)
-    name = _value(text, r"^\s*\d{1,2}\.([A-Z][A-Z'/ -]*?)(?:\s{2,}|\s*$)")
+    name = _value(text, r"^[ \t]*\d{1,2}\.([A-Z][A-Z'/ -]*?)(?:\s{2,}|\s*$)")
     record["passenger_name"] = clean_name(name) if name else None
 
     lines = text.split("\n")

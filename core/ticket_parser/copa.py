@@ -22,6 +22,9 @@ from .common import (
 TICKET_PREFIX_CARRIER = {"230": "CM", "134": "AV", "045": "LA", "075": "IB"}
 PASSENGER = re.compile(r"^(?P<name>[A-Z][A-Z' .-]+?)\s*\((?P<ptc>ADT|CHD|CNN|INF|INS|YTH|SRC)\)")
 DATE_CELL = re.compile(r"^(?:[A-Z]{2}\.\s*)?(\d{1,2})([A-Z]{3})\.?$")
+TICKET_LINE = re.compile(
+    r"(?:Billete electr\wnico|E-?ticket|Electronic ticket)\s+(\d{13})\s+(\d{1,2})([A-Z]{3})\.?(\d{2,4})", re.IGNORECASE
+)
 TIME_CELL = re.compile(r"^\d{1,2}:\d{2}(\s*[AP]\.?M\.?)?$", re.IGNORECASE)
 
 
@@ -32,7 +35,9 @@ def _cells(line: str) -> list[str]:
 def parse(text: str) -> list[dict]:
     lines = [line.rstrip() for line in text.split("\n")]
     pnr = re.search(r"(?i)(?:localizador de reserva|record locator)\s+([A-Z0-9]{5,8})\b", text)
-    airline_m = re.search(r"(?m)^\s*(\S[^\n]*?)\s+(?:Localizador de reserva|Record Locator)\s+([A-Z0-9]{5,8})\s*$", text)
+    airline_m = re.search(
+        r"(?m)^[ \t]*(\S[^\n]*?)\s+(?:Localizador de reserva|Record Locator)\s+([A-Z0-9]{5,8})\s*$", text
+    )
     airline_name = airline_m.group(1).strip() if airline_m else None
 
     tickets = _tickets(lines)
@@ -72,7 +77,7 @@ def _tickets(lines: list[str]) -> list[tuple[str, str, date | None]]:
         if m:
             passenger = given_first_to_record(m.group("name").split())
             continue
-        t = re.search(r"(?:Billete electr\wnico|E-?ticket|Electronic ticket)\s+(\d{13})\s+(\d{1,2})([A-Z]{3})\.?(\d{2,4})", line, re.IGNORECASE)
+        t = TICKET_LINE.search(line)
         if t and passenger:
             month = MONTHS.get(t.group(3).upper())
             issued = make_date(int(t.group(2)), month, int(t.group(4))) if month else None

@@ -15,7 +15,7 @@ def detect_format(text: str) -> str:
     upper = head.upper()
     if "PASSENGER ITINERARY RECEIPT" in upper and ("BOOKING REF" in upper or "FROM/TO" in upper):
         return "kiu"
-    if re.search(r"(?m)^\s*TKT-\d{13}\b", head) and "LOC-" in head:
+    if re.search(r"(?m)^[ \t]*TKT-\d{13}\b", head) and "LOC-" in head:
         return "amadeus"
     if ("RECIBO DE BOLETO ELECTR" in upper or "PREPARADO PARA" in upper) and "DIGO DE RESERVACI" in upper:
         return "sabre"

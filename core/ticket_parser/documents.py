@@ -43,7 +43,7 @@ def document_texts(data: bytes) -> list[str]:
         return [html_to_text(text[:MAX_TEXT_CHARS])]
     text = text[:MAX_TEXT_CHARS]
     # A saved e-mail dump may carry the HTML part after the plain text.
-    m = re.search(r"(?im)^\s*<(html|!doctype)", text)
+    m = re.search(r"(?im)^[ \t]*<(html|!doctype)", text)
     if m and m.start() > 0:
         return [text[: m.start()], html_to_text(text[m.start() :])]
     return [text]

@@ -88,5 +88,7 @@ def looks_like_email(text: str) -> bool:
     first = head.split("\n", 1)[0]
     if not re.match(r"^[A-Za-z][\w-]*:", first):
         return False
-    names = re.findall(r"(?im)^(received|from|to|subject|date|mime-version|content-type|message-id|return-path)\s*:", head)
+    names = re.findall(
+        r"(?im)^(received|from|to|subject|date|mime-version|content-type|message-id|return-path)\s*:", head
+    )
     return len({n.lower() for n in names}) >= 2

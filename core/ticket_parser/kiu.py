@@ -38,6 +38,7 @@ SEG_TAIL = re.compile(
 # leaves a valid segment tail. Lines are short, so the lazy scan stays cheap.
 SEG_LINE = re.compile(r"^\s{0,4}(?P<origin>\S.*?)\s*(?P<tail>[A-Z0-9]{2}\s?\d{1,4}\s*[A-Z]\s+\d{1,2}[A-Z]{3}.*)$")
 BAGGAGE = re.compile(r"^(\d{1,3}(K|KG|P|PC|L)|NIL)$")
+MAX_LINE = 240
 RECEIPT_START = re.compile(r"(?m)^.*PASSENGER ITINERARY RECEIPT.*$")
 
 
@@ -62,7 +63,7 @@ def _field(text: str, pattern: str) -> str | None:
 
 def _parse_receipt(text: str, subject: str | None) -> dict:
     record = new_record("kiu")
-    ticket = _field(text, r"^\s*TICKET(?:'S)? NUMBER(?:'S)?[^:\n]*:\s*(\d[\d\- ]{11,17}\d)")
+    ticket = _field(text, r"^[ \t]*TICKET(?:'S)? NUMBER(?:'S)?[^:\n]*:\s*(\d[\d\- ]{11,17}\d)")
     record["ticket_number"] = ticket_digits(ticket) or ticket_digits(
         _field(text, r"TICKET (?:NBR|NRO|NUMBER)\s*:\s*(\d{13})\b")
     )
@@ -73,14 +74,14 @@ def _parse_receipt(text: str, subject: str | None) -> dict:
     record["pnr"] = _field(text, r"BOOKING REF[^:\n]*:\s*(?:[A-Z0-9]{1,3}/)?([A-Z0-9]{5,8})\b")
     record["passenger_name"] = _passenger_name(text, subject)
     record["passenger_document"] = strip_document_prefix(_field(text, r"FOID[^:\n]*:\s*(\S+)"))
-    airline = _field(text, r"^\s*ISSUING AIRLINE[^:\n]*:\s*(.+?)\s*$")
+    airline = _field(text, r"^[ \t]*ISSUING AIRLINE[^:\n]*:[ \t]*(\S.*)$")
     record["segments"] = _segments(text, issue)
     code = record["segments"][0]["carrier"] if record["segments"] else None
     record["issuing_airline"] = {"name": airline, "code": code} if airline else None
     _prices(text, record)
-    payment = _field(text, r"^\s*(?:FORM OF PAYMENT[^:\n]*|PAYMENT)\s*:(.*)$")
+    payment = _field(text, r"^[ \t]*(?:FORM OF PAYMENT[^:\n]*|PAYMENT)\s*:(.*)$")
     record["form_of_payment"] = collapse(payment)
-    if re.search(r"(?m)^\s*(EXCHANGE\s+\d|ORIGINAL ISSUE\b)", text):
+    if re.search(r"(?m)^[ \t]*(EXCHANGE\s+\d|ORIGINAL ISSUE\b)", text):
         record["is_exchange"] = True
     return record
 
@@ -93,7 +94,7 @@ def _issue_date(text: str) -> date | None:
 
 
 def _passenger_name(text: str, subject: str | None) -> str | None:
-    body = _field(text, r"(?<![A-Z])NAME(?:/NOMBRE)?\s*:[ \t]*(\S.*?)[ \t]*$")
+    body = _field(text, r"(?<![A-Z])NAME(?:/NOMBRE)?[ \t]*:[ \t]*(\S.*)$")
     body = collapse(body.upper()) if body else None
     full = None
     if subject:
@@ -117,7 +118,7 @@ def _segments(text: str, issue: date | None) -> list[dict]:
     for line in lines[header_idx + 1 :]:
         if not line.strip() or "DESDE/HACIA" in line:
             continue
-        seg = _segment_line(line, col, issue)
+        seg = _segment_line(line[:MAX_LINE], col, issue)
         if seg:
             segments.append(seg)
             expecting_destination = True
@@ -170,9 +171,9 @@ def _time(raw: str | None) -> str | None:
 
 
 def _prices(text: str, record: dict) -> None:
-    total = re.search(r"(?m)^\s*TOTAL\s*:\s*([A-Z]{3})\s+([\d.,]+)(A?)\b", text)
-    fare = re.search(r"(?m)^\s*AIR FARE[^:\n]*:\s*([A-Z]{3})\s+([\d.,]+)", text)
-    equiv = re.search(r"(?m)^\s*EQUIV[^:\n]*:\s*([A-Z]{3})\s+([\d.,]+)", text)
+    total = re.search(r"(?m)^[ \t]*TOTAL\s*:\s*([A-Z]{3})\s+([\d.,]+)(A?)\b", text)
+    fare = re.search(r"(?m)^[ \t]*AIR FARE[^:\n]*:\s*([A-Z]{3})\s+([\d.,]+)", text)
+    equiv = re.search(r"(?m)^[ \t]*EQUIV[^:\n]*:\s*([A-Z]{3})\s+([\d.,]+)", text)
     if total:
         record["currency"] = total.group(1)
         record["total"] = parse_amount(total.group(2))
@@ -186,7 +187,7 @@ def _prices(text: str, record: dict) -> None:
     elif fare:
         record["fare"] = parse_amount(fare.group(2))
 
-    tax_block = re.search(r"(?ms)^\s*TAX[^:\n]*:(.*?)^\s*TOTAL\s*:", text)
+    tax_block = re.search(r"(?ms)^[ \t]*TAX[^:\n]*:(.*?)^[ \t]*TOTAL\s*:", text)
     taxes = []
     if tax_block:
         for m in TAX_ITEM.finditer(tax_block.group(1)):

@@ -14,19 +14,15 @@ MAX_PAGES = 20
 def pdf_to_text(data: bytes) -> str:
     try:
         from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
     except ImportError as exc:  # pragma: no cover - dependency listed in requirements.txt
         raise UnreadableDocument("PDF support needs the 'pypdf' package") from exc
 
-    # pypdf logs warnings for every malformed object; they are noise for a parser.
+    # pypdf logs a warning for every malformed object; they are noise for a parser.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
-    except PdfReadError as exc:
-        raise UnreadableDocument(f"cannot read the PDF: {exc}") from exc
-    except Exception as exc:  # pypdf raises many kinds of errors on corrupt input
-
+    except Exception as exc:  # pypdf raises many unrelated error types on corrupt input
         raise UnreadableDocument(f"cannot read the PDF: {exc}") from exc
     text = "\n".join(pages)
     if not text.strip():

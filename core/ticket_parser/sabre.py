@@ -53,7 +53,7 @@ def parse(text: str) -> list[dict]:
     if prepared is not None:
         rest = lines[prepared][len("preparado para") :].strip()
         name_line = rest or next((line for line in lines[prepared + 1 : prepared + 4] if line), "")
-        m = re.match(r"^(.*?)\s*(?:\[([^\]]*)\])?\s*$", name_line)
+        m = re.match(r"^([^\[]*)(?:\[([^\]]*)\])?", name_line[:300])
         if m:
             record["passenger_name"] = clean_name(m.group(1)) if "/" in m.group(1) else None
             record["passenger_document"] = strip_document_prefix(m.group(2))
