@@ -17,6 +17,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    # Production serves hashed files made by collectstatic; tests do not run it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # Every test starts with nothing cached, in Redis and in this process.
     cache.clear()

@@ -25,6 +25,8 @@ class CatalogAdmin(admin.ModelAdmin):
     """Admin writes go through the catalog services so caches follow."""
 
     list_per_page = 50
+    # A second COUNT over the whole table on every page is not worth its cost.
+    show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
         catalog_record_save(save=obj.save, model=type(obj))
@@ -59,7 +61,6 @@ class CityAdmin(CatalogAdmin):
     list_filter = ["country"]
     search_fields = ["name", "search_name", "iata_code"]
     autocomplete_fields = ["country"]
-    show_full_result_count = False
 
 
 @admin.register(Airport)
@@ -69,7 +70,6 @@ class AirportAdmin(CatalogAdmin):
     list_filter = ["country"]
     search_fields = ["iata_code", "icao_code", "name", "city_name"]
     autocomplete_fields = ["country", "city"]
-    show_full_result_count = False
 
 
 @admin.register(Airline)
@@ -79,4 +79,3 @@ class AirlineAdmin(CatalogAdmin):
     list_filter = ["active", "source"]
     search_fields = ["iata_code", "icao_code", "name", "callsign"]
     autocomplete_fields = ["country"]
-    show_full_result_count = False

@@ -1,6 +1,8 @@
 """Request-level observability and HTTP cache headers."""
 
+import functools
 import logging
+import re
 import time
 
 from django.conf import settings
@@ -29,9 +31,16 @@ class RequestMetricsMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        route = match.route if match else "unmatched"
+        route = _readable_route(match.route) if match else "unmatched"
         request_duration.labels(route, request.method, response.status_code).observe(time.perf_counter() - started)
         return response
+
+
+@functools.lru_cache(maxsize=512)
+def _readable_route(route: str) -> str:
+    """'api/paises/(?P<code>[^/]+)/$' -> 'api/paises/{code}/' (router patterns are regexes)."""
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route)
+    return route.replace("^", "").replace("$", "")
 
 
 class QueryCountDebugMiddleware:

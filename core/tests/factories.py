@@ -44,6 +44,14 @@ class CountryFactory(DjangoModelFactory):
     currency = factory.SubFactory(CurrencyFactory)
 
 
+def two_letter_code(n: int) -> str:
+    return f"{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}"
+
+
+def make_countries(count: int) -> list[Country]:
+    return [CountryFactory(code=two_letter_code(n), alpha3=f"{two_letter_code(n)}X") for n in range(count)]
+
+
 class CityFactory(DjangoModelFactory):
     class Meta:
         model = City
@@ -60,7 +68,7 @@ class AirportFactory(DjangoModelFactory):
     class Meta:
         model = Airport
 
-    iata_code = factory.Sequence(lambda n: f"A{n:02d}"[:3])
+    iata_code = factory.Sequence(lambda n: f"{chr(65 + n // 676 % 26)}{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
     name = factory.Sequence(lambda n: f"Aeropuerto {n}")
     country = factory.SubFactory(CountryFactory)
     time_zone = "America/Lima"
@@ -70,7 +78,7 @@ class AirlineFactory(DjangoModelFactory):
     class Meta:
         model = Airline
 
-    iata_code = factory.Sequence(lambda n: f"{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
+    iata_code = factory.Sequence(two_letter_code)
     icao_code = factory.Sequence(lambda n: f"X{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
     name = factory.Sequence(lambda n: f"Airline {n}")
     country = factory.SubFactory(CountryFactory)

@@ -9,6 +9,7 @@ from core.tests.factories import (
     CityFactory,
     CountryFactory,
     CurrencyFactory,
+    make_countries,
 )
 
 pytestmark = pytest.mark.django_db
@@ -211,7 +212,7 @@ def test_errors_are_not_publicly_cacheable(api_client):
 @pytest.mark.parametrize(
     ("url", "make_rows"),
     [
-        ("/api/paises/", lambda: [CountryFactory(code=f"{chr(65 + n // 26)}{chr(65 + n % 26)}") for n in range(60)]),
+        ("/api/paises/", lambda: make_countries(60)),
         ("/api/monedas/", lambda: [CurrencyFactory(code=f"X{chr(65 + n // 26)}{chr(65 + n % 26)}") for n in range(60)]),
         ("/api/ciudades/", lambda: CityFactory.create_batch(60)),
         ("/api/ciudades/?search=ciudad&country=PE", lambda: CityFactory.create_batch(60)),

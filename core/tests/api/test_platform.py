@@ -1,0 +1,166 @@
+"""Health, metrics, request logging, authentication, API docs and admin."""
+
+import pytest
+from django.test import Client, override_settings
+
+from core.tests.factories import (
+    AirlineFactory,
+    AirportFactory,
+    CityFactory,
+    CountryFactory,
+    UserFactory,
+    make_countries,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_liveness(client):
+    response = client.get("/health/live")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_readiness_reports_each_dependency(client):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 200
+    checks = response.json()["checks"]
+    assert checks["database"] == "ok"
+    assert checks["cache"] == "ok"
+    assert checks["broker"] in ("ok", "in-process")
+
+
+@override_settings(
+    CACHES={
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }
+    }
+)
+def test_readiness_names_the_failing_part(client):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["cache"].startswith("error")
+    assert body["checks"]["database"] == "ok"
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL="redis://127.0.0.1:1/0")
+def test_readiness_fails_when_the_broker_is_unreachable(client):
+    response = client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"].startswith("error")
+
+
+def test_metrics_export_request_latency_by_route_and_cache_lookups(client):
+    CountryFactory()
+    client.get("/api/paises/")
+    client.get("/api/paises/")
+
+    response = client.get("/metrics")
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    latency_lines = [line for line in text.splitlines() if line.startswith("travelhub_http_request_duration_seconds")]
+    assert any('route="api/paises/"' in line and 'method="GET"' in line for line in latency_lines)
+    assert 'travelhub_catalog_cache_lookups_total{catalog="countries"' in text
+    assert "django_db_execute_total" in text
+
+
+@override_settings(QUERY_COUNT_MIDDLEWARE=True, QUERY_COUNT_WARNING=1)
+def test_query_count_middleware_logs_and_adds_server_timing(caplog):
+    CityFactory.create_batch(3)
+
+    response = Client().get("/api/ciudades/")
+
+    assert 'desc="2 queries"' in response["Server-Timing"]
+    assert "total;dur=" in response["Server-Timing"]
+    warnings = [record for record in caplog.records if record.name == "travelhub.requests"]
+    assert warnings[-1].levelname == "WARNING"
+    assert "GET /api/ciudades/ 200 2 queries" in warnings[-1].getMessage()
+
+
+@override_settings(QUERY_COUNT_MIDDLEWARE=False)
+def test_query_count_middleware_can_be_switched_off():
+    assert "Server-Timing" not in Client().get("/health/live")
+
+
+@pytest.mark.parametrize("login", ["ana", "Ana@Example.com"])
+def test_token_is_obtained_with_username_or_email(api_client, login):
+    user = UserFactory(username="ana", email="ana@example.com")
+
+    response = api_client.post("/api/auth/token/", {"username": login, "password": "a-strong-password-1"})
+
+    assert response.status_code == 200
+    assert user.auth_token.key == response.json()["token"]
+
+
+def test_token_authenticates_writes(api_client):
+    CountryFactory()
+    UserFactory(username="ana", role="staff", is_staff=True)
+    token = api_client.post("/api/auth/token/", {"username": "ana", "password": "a-strong-password-1"}).json()["token"]
+
+    response = api_client.patch(
+        "/api/paises/PE/", {"phone_prefix": "+51"}, format="json", HTTP_AUTHORIZATION=f"Token {token}"
+    )
+
+    assert response.status_code == 200
+
+
+def test_wrong_password_is_a_400_without_a_token(api_client):
+    UserFactory(username="ana")
+
+    response = api_client.post("/api/auth/token/", {"username": "ana", "password": "wrong"})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
+    assert "token" not in response.json()
+
+
+def test_openapi_schema_and_docs(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    docs = client.get("/api/docs/")
+
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert {"/api/paises/", "/api/ciudades/", "/api/monedas/", "/api/aerolineas/", "/api/aeropuertos/"} <= set(paths)
+    city_list = paths["/api/ciudades/"]["get"]
+    assert {"country", "search", "page"} <= {parameter["name"] for parameter in city_list["parameters"]}
+    assert "400" in city_list["responses"]
+    assert {"400", "401", "403", "409"} <= set(paths["/api/paises/{code}/"]["patch"]["responses"])
+    assert docs.status_code == 200
+
+
+def test_schema_generates_without_warnings():
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+@pytest.mark.parametrize(
+    ("url", "make_rows"),
+    [
+        ("/admin/core/country/", lambda: make_countries(50)),
+        ("/admin/core/city/", lambda: CityFactory.create_batch(50)),
+        ("/admin/core/airport/", lambda: AirportFactory.create_batch(50)),
+        ("/admin/core/airline/", lambda: AirlineFactory.create_batch(50)),
+        ("/admin/core/currency/", lambda: None),
+        ("/admin/core/user/", lambda: UserFactory.create_batch(50)),
+    ],
+)
+def test_admin_changelists_take_at_most_five_queries(client, url, make_rows, django_assert_max_num_queries):
+    make_rows()
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+
+    with django_assert_max_num_queries(5):
+        response = client.get(url)
+
+    assert response.status_code == 200
