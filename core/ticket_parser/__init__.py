@@ -12,6 +12,7 @@ document is not a ticket of a supported format.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from . import airline_web, amadeus, copa, kiu, sabre
@@ -28,6 +29,8 @@ __all__ = [
     "parse_document",
 ]
 
+logger = logging.getLogger(__name__)
+
 PARSERS = {
     "kiu": kiu.parse,
     "sabre": sabre.parse,
@@ -43,8 +46,15 @@ def extract_data_from_text(text: str) -> list[dict]:
         raise UnknownTicketFormat("the document is empty")
     # Some dumps end lines with `\r\r\n`; one line break each, not two.
     text = re.sub(r"\r+\n?", "\n", text[:MAX_TEXT_CHARS])
+    # A receipt quoted in a reply (`> TOTAL : USD ...`) keeps its layout once unquoted.
+    text = re.sub(r"(?m)^(?:> ?)+", "", text)
     fmt = detect_format(text)
-    records = [r for r in PARSERS[fmt](text) if _is_complete(r)]
+    try:
+        records = [r for r in PARSERS[fmt](text) if _is_complete(r)]
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError, ArithmeticError) as exc:
+        # An unforeseen layout must surface as a parse failure, not as a crash of the caller.
+        logger.exception("%s parser failed", fmt)
+        raise TicketParseError(f"the {fmt} e-ticket could not be parsed ({type(exc).__name__}: {exc})") from exc
     if not records:
         raise TicketParseError(f"the document looks like a {fmt} e-ticket but its ticket data could not be read")
     return records

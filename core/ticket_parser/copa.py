@@ -21,7 +21,8 @@ from .common import (
 # Validating carriers by ticket prefix, for when no carrier logo names the code.
 TICKET_PREFIX_CARRIER = {"230": "CM", "134": "AV", "045": "LA", "075": "IB"}
 PASSENGER = re.compile(r"^(?P<name>[A-Z][A-Z' .-]+?)\s*\((?P<ptc>ADT|CHD|CNN|INF|INS|YTH|SRC)\)")
-DATE_CELL = re.compile(r"^(?:[A-Z]{2}\.\s*)?(\d{1,2})([A-Z]{3})\.?$")
+# `MI. 15ABR.`: weekday (accented in Spanish, `SÁ.`), day and month.
+DATE_CELL = re.compile(r"^(?:\w{2,3}\.\s*)?(\d{1,2})([A-Za-z]{3})\.?$")
 TICKET_LINE = re.compile(
     r"(?:Billete electr\wnico|E-?ticket|Electronic ticket)\s+(\d{13})\s+(\d{1,2})([A-Z]{3})\.?(\d{2,4})", re.IGNORECASE
 )

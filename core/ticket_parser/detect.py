@@ -13,7 +13,9 @@ DETECT_CHARS = 400_000
 def detect_format(text: str) -> str:
     head = text[:DETECT_CHARS]
     upper = head.upper()
-    if "PASSENGER ITINERARY RECEIPT" in upper and ("BOOKING REF" in upper or "FROM/TO" in upper):
+    if ("PASSENGER ITINERARY RECEIPT" in upper or "RECIBO DE ITINERARIO" in upper) and (
+        "BOOKING REF" in upper or "CODIGO DE RESERVA" in upper or "FROM/TO" in upper
+    ):
         return "kiu"
     if re.search(r"(?m)^[ \t]*TKT-\d{13}\b", head) and "LOC-" in head:
         return "amadeus"

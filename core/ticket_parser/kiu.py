@@ -87,7 +87,7 @@ def _parse_receipt(text: str, subject: str | None) -> dict:
 
 
 def _issue_date(text: str) -> date | None:
-    m = re.search(r"ISSUE DATE[^:\n]*:\s*(\d{1,2})\s*([A-Z]{3})\s*(\d{4})", text)
+    m = re.search(r"ISSUE DATE[^:\n]*:\s*(\d{1,2})\s*([A-Z]{3})\s*(\d{4}|\d{2})\b", text)
     if not m or m.group(2) not in MONTHS:
         return None
     return make_date(int(m.group(1)), MONTHS[m.group(2)], int(m.group(3)))
@@ -95,7 +95,8 @@ def _issue_date(text: str) -> date | None:
 
 def _passenger_name(text: str, subject: str | None) -> str | None:
     body = _field(text, r"(?<![A-Z])NAME(?:/NOMBRE)?[ \t]*:[ \t]*(\S.*)$")
-    body = collapse(body.upper()) if body else None
+    # Anything printed after a wide gap on the same line is another field.
+    body = collapse(re.split(r"\s{2,}", body.strip())[0].upper()) if body else None
     full = None
     if subject:
         m = re.search(r"RECEIPT\s*-\s*(.+)$", subject.upper())
