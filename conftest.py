@@ -17,6 +17,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Deliberately slow hashing is a production property, not one under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _static_files_without_manifest(settings):
     # Production serves hashed files made by collectstatic; tests do not run it.
     settings.STORAGES = {

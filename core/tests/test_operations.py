@@ -1,0 +1,88 @@
+"""What operators run: settings checks, warm-up command and task."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from core.tasks import warmup_cache_task
+from core.tests.factories import CityFactory, CountryFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "DATABASE_URL": "postgres://travelhub@db.internal:5432/travelhub",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "SECRET_KEY": "k3J9x!vQ2mZr8LwT5yHc0NbGfDpAeUsVi7oK1qWjXt4RlMnB6-production-like",
+    "ALLOWED_HOSTS": "api.travelhub.example",
+    "SECURE_SSL_REDIRECT": "true",
+    "DEBUG": "false",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean_env = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_checks_pass_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_missing_secret_key_stops_start_up_with_a_clear_message():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_warmup_command_fills_every_catalog_cache(api_client, django_assert_num_queries):
+    CountryFactory()
+    CityFactory()
+
+    call_command("warmup_cache", stdout=(output := _Output()))
+
+    assert "countries: 2 responses cached" in output.text
+    assert "cities: 2 responses cached" in output.text
+    with django_assert_num_queries(0):
+        countries = api_client.get("/api/paises/", HTTP_HOST="localhost:8000")
+        cities_in_english = api_client.get("/api/ciudades/", HTTP_HOST="localhost:8000", HTTP_ACCEPT_LANGUAGE="en")
+    assert countries.status_code == 200
+    assert cities_in_english.status_code == 200
+
+
+@pytest.mark.django_db
+def test_warmup_task_does_the_same(api_client, django_assert_num_queries):
+    CountryFactory()
+
+    result = warmup_cache_task.delay().get()
+
+    assert result["countries"] == 2
+    with django_assert_num_queries(0):
+        api_client.get("/api/paises/", HTTP_HOST="localhost:8000")
+
+
+class _Output:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
