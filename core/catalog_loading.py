@@ -55,6 +55,7 @@ CITY_CODE_MAX_KM = 100
 IATA_AIRLINE_CODE = re.compile(r"[A-Z0-9]{2}")
 ICAO_AIRLINE_CODE = re.compile(r"[A-Z]{3}")
 IATA_LOCATION_CODE = re.compile(r"[A-Z]{3}")
+LAST_LATIN_LETTER = "\u024f"
 
 # Kosovo has no ISO 3166 code yet; XK is the user-assigned code that CLDR,
 # GeoNames, airportsdata and libphonenumber all use, so its cities and airport
@@ -110,22 +111,27 @@ class LoadResult:
         return text
 
 
-def _sync(model: type[models.Model], rows: list[models.Model], *, key: str, fields: list[str], result: LoadResult):
-    """Insert the rows whose `key` is new and update those that differ in
-    `fields`, in a few upsert statements; leave the others alone."""
-    attnames = [model._meta.get_field(name).attname for name in fields]
-    stored = {values[0]: values[1:] for values in model.objects.values_list(key, *attnames).iterator()}
+def _sync(model: type[models.Model], rows: list[dict[str, Any]], *, key: str, result: LoadResult) -> None:
+    """Insert the rows whose `key` is new and update those that differ, in a
+    few upsert statements; leave the others alone. Each row holds the same
+    fields, by attname (`country_id`)."""
+    if not rows:
+        return
+    fields = [name for name in rows[0] if name != key]
+    stored = {values[0]: values[1:] for values in model.objects.values_list(key, *fields).iterator()}
     to_write = []
     for row in rows:
-        current = stored.get(getattr(row, key))
+        current = stored.get(row[key])
         if current is None:
             result.created += 1
-        elif current != tuple(getattr(row, attname) for attname in attnames):
+        elif current != tuple(row[name] for name in fields):
             result.updated += 1
         else:
             result.unchanged += 1
             continue
-        to_write.append(row)
+        # Model instances only for the rows written: building 34,000 of them
+        # would take longer than comparing.
+        to_write.append(model(**row))
     with transaction.atomic():
         model.objects.bulk_create(
             to_write, batch_size=BATCH_SIZE, update_conflicts=True, unique_fields=[key], update_fields=fields
@@ -168,19 +174,18 @@ def load_currencies() -> LoadResult:
         # text ("sol peruano"); a catalog entry starts with a capital.
         name_es = _capitalized(spanish.currencies.get(code) or name_en)
         rows.append(
-            Currency(
-                code=code,
-                numeric_code=currency.numeric or "",
-                name_es=name_es[:120],
-                name_en=name_en[:120],
-                symbol=_currency_symbol(code, symbol_locales.get(code, english)),
-                minor_units=get_currency_precision(code),
-                active=True,
-            )
+            {
+                "code": code,
+                "numeric_code": currency.numeric or "",
+                "name_es": name_es[:120],
+                "name_en": name_en[:120],
+                "symbol": _currency_symbol(code, symbol_locales.get(code, english)),
+                "minor_units": get_currency_precision(code),
+                "active": True,
+            }
         )
     result = LoadResult("currencies")
-    fields = ["numeric_code", "name_es", "name_en", "symbol", "minor_units", "active"]
-    _sync(Currency, rows, key="code", fields=fields, result=result)
+    _sync(Currency, rows, key="code", result=result)
     return result
 
 
@@ -223,19 +228,18 @@ def load_countries() -> LoadResult:
     for code, alpha3, numeric_code, fallback_name in _country_codes():
         calling_code = phonenumbers.country_code_for_region(code)
         rows.append(
-            Country(
-                code=code,
-                alpha3=alpha3,
-                numeric_code=numeric_code,
-                name_es=spanish.territories.get(code, fallback_name)[:120],
-                name_en=english.territories.get(code, fallback_name)[:120],
-                phone_prefix=f"+{calling_code}" if calling_code else "",
-                currency_id=_country_currency_id(code, currency_ids),
-            )
+            {
+                "code": code,
+                "alpha3": alpha3,
+                "numeric_code": numeric_code,
+                "name_es": spanish.territories.get(code, fallback_name)[:120],
+                "name_en": english.territories.get(code, fallback_name)[:120],
+                "phone_prefix": f"+{calling_code}" if calling_code else "",
+                "currency_id": _country_currency_id(code, currency_ids),
+            }
         )
     result = LoadResult("countries")
-    fields = ["alpha3", "numeric_code", "name_es", "name_en", "phone_prefix", "currency"]
-    _sync(Country, rows, key="code", fields=fields, result=result)
+    _sync(Country, rows, key="code", result=result)
     return result
 
 
@@ -270,20 +274,19 @@ def load_cities() -> LoadResult:
             result.skipped += 1
             continue
         rows.append(
-            City(
-                geonames_id=city["geonameid"],
-                country_id=country_id,
-                name=city["name"],
-                search_name=search_key(city["name"]),
-                iata_code=city_codes.get(city["geonameid"], ""),
-                time_zone=city["timezone"],
-                latitude=_coordinate(city["latitude"]),
-                longitude=_coordinate(city["longitude"]),
-                population=city["population"],
-            )
+            {
+                "geonames_id": city["geonameid"],
+                "country_id": country_id,
+                "name": city["name"],
+                "search_name": search_key(city["name"]),
+                "iata_code": city_codes.get(city["geonameid"], ""),
+                "time_zone": city["timezone"],
+                "latitude": _coordinate(city["latitude"]),
+                "longitude": _coordinate(city["longitude"]),
+                "population": city["population"],
+            }
         )
-    fields = ["country", "name", "search_name", "iata_code", "time_zone", "latitude", "longitude", "population"]
-    _sync(City, rows, key="geonames_id", fields=fields, result=result)
+    _sync(City, rows, key="geonames_id", result=result)
     return result
 
 
@@ -306,21 +309,20 @@ def load_airports() -> LoadResult:
         city_id = city_ids.get(served_cities.get(code)) or cities_by_code.get(code)
         name = airport["name"][:200]
         rows.append(
-            Airport(
-                iata_code=code,
-                icao_code=airport["icao"][:4],
-                name=name,
-                search_name=search_key(name),
-                city_name=airport["city"][:200],
-                city_id=city_id,
-                country_id=country_id,
-                time_zone=airport["tz"][:64],
-                latitude=_coordinate(airport["lat"]),
-                longitude=_coordinate(airport["lon"]),
-            )
+            {
+                "iata_code": code,
+                "icao_code": airport["icao"][:4],
+                "name": name,
+                "search_name": search_key(name),
+                "city_name": airport["city"][:200],
+                "city_id": city_id,
+                "country_id": country_id,
+                "time_zone": airport["tz"][:64],
+                "latitude": _coordinate(airport["lat"]),
+                "longitude": _coordinate(airport["lon"]),
+            }
         )
-    fields = ["icao_code", "name", "search_name", "city_name", "city", "country", "time_zone", "latitude", "longitude"]
-    _sync(Airport, rows, key="iata_code", fields=fields, result=result)
+    _sync(Airport, rows, key="iata_code", result=result)
     return result
 
 
@@ -374,6 +376,10 @@ def _served_cities(cities: list[dict[str, Any]], airports: dict[str, dict[str, A
         country = city["countrycode"]
         by_name[(country, search_key(city["name"]))].append(city)
         for alternate_name in city["alternatenames"]:
+            # airportsdata writes city names in Latin script: skip the
+            # others (half of the names) before the costly search key.
+            if not alternate_name or max(alternate_name) > LAST_LATIN_LETTER:
+                continue
             key = (country, search_key(alternate_name))
             if key in wanted:
                 by_alternate_name[key].append(city)
