@@ -305,7 +305,7 @@ def load_airports() -> LoadResult:
             result.skipped += 1
             continue
         # The city named by the airport; else the city whose IATA code this is
-        # (Vancouver for YVR, which airportsdata places in Richmond).
+        # (Porlamar for PMV, which airportsdata places in "Isla Margarita").
         city_id = city_ids.get(served_cities.get(code)) or cities_by_code.get(code)
         name = airport["name"][:200]
         rows.append(
