@@ -1,3 +1,4 @@
+import argparse
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,7 +11,7 @@ def catalog_list(value: str) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
     unknown = set(names) - set(CATALOGS)
     if unknown:
-        raise ValueError(f"unknown catalogs: {', '.join(sorted(unknown))}")
+        raise argparse.ArgumentTypeError(f"unknown catalogs: {', '.join(sorted(unknown))}")
     return names
 
 
