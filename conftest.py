@@ -1,9 +1,16 @@
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from core.cache import local_tier
+from project.celery import app as celery_app
 
 
 def pytest_collection_modifyitems(config, items):
@@ -14,6 +21,56 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_postgresql)
         if "redis" in item.keywords and not settings.REDIS_URL:
             item.add_marker(skip_redis)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process():
+    # Tests call tasks in-process unless they start a real worker (celery_worker).
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def celery_worker(settings):
+    """A real `celery worker` process on the Redis broker, using the test
+    database; tasks sent during the test go to it. Data it must see has to be
+    committed (use django_db(transaction=True))."""
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "project", "worker", "--pool=solo", "--loglevel=warning"],
+        cwd=Path(__file__).parent,
+        env=env,
+    )
+    celery_app.conf.task_always_eager = False
+    try:
+        _wait_for_worker()
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager = True
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def _database_url(settings_dict) -> str:
+    user = settings_dict["USER"] or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict["PASSWORD"] else ""
+    host = settings_dict["HOST"] or "127.0.0.1"
+    port = settings_dict["PORT"] or "5432"
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def _wait_for_worker(seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if celery_app.control.ping(timeout=0.5):
+            return
+    raise RuntimeError("the Celery worker did not start")
 
 
 @pytest.fixture(autouse=True)

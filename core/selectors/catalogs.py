@@ -1,6 +1,7 @@
 """Reads of the reference catalogs."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from core.cache import cache_queryset
 from core.exceptions import InvalidInput
@@ -32,13 +33,17 @@ def _country_code(value: str | None) -> str | None:
         return None
     code = value.strip().upper()
     if len(code) != 2 or not code.isalpha():
-        raise InvalidInput(f"'{value}' no es un código de país ISO 3166 de dos letras.", field="country")
+        raise InvalidInput(
+            _("'%(value)s' no es un código de país ISO 3166 de dos letras.") % {"value": value}, field="country"
+        )
     return code
 
 
 def check_country_exists(country_code: str) -> None:
     if not Country.objects.filter(code=country_code).exists():
-        raise InvalidInput(f"No existe el país '{country_code}'.", code="unknown_country", field="country")
+        raise InvalidInput(
+            _("No existe el país '%(code)s'.") % {"code": country_code}, code="unknown_country", field="country"
+        )
 
 
 def city_list(*, country: str | None = None, search: str | None = None) -> QuerySet[City]:

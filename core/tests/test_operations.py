@@ -77,6 +77,20 @@ def test_warmup_task_does_the_same(api_client, django_assert_num_queries):
         api_client.get("/api/paises/", HTTP_HOST="localhost:8000")
 
 
+@pytest.mark.redis
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_warmup_task_runs_on_a_real_worker(celery_worker, api_client, django_assert_num_queries):
+    CountryFactory()
+
+    result = warmup_cache_task.delay().get(timeout=60)
+
+    assert result["countries"] == 2
+    with django_assert_num_queries(0):
+        response = api_client.get("/api/paises/", HTTP_HOST="localhost:8000")
+    assert response.json()[0]["code"] == "PE"
+
+
 class _Output:
     def __init__(self) -> None:
         self.text = ""

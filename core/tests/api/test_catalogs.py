@@ -396,3 +396,11 @@ def test_catalogs_work_with_the_cache_disabled(api_client, peru, settings, djang
 
     assert response.json()[0]["code"] == "PE"
     assert cache.get("catalog:countries:version") is None
+
+
+def test_error_messages_follow_accept_language(api_client, peru):
+    spanish = api_client.get("/api/ciudades/?country=ZZ").json()
+    english = api_client.get("/api/ciudades/?country=ZZ", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert spanish["detail"] == "No existe el país 'ZZ'."
+    assert english["detail"] == "There is no country 'ZZ'."
