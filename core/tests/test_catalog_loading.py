@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import translation
 
-from core.catalog_loading import (
+from core.services.catalog_loading import (
     AIRLINE_OVERRIDES_PATH,
     CATALOGS,
     LOADERS,

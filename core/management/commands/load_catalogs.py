@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from core.cache import invalidate_catalogs
-from core.catalog_loading import CATALOGS, LOADERS, CatalogDataError
+from core.services.catalog_loading import CATALOGS, LOADERS, CatalogDataError
 
 
 def catalog_list(value: str) -> list[str]:
