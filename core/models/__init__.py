@@ -1,4 +1,27 @@
+from core.models.accounting import Account, JournalEntry, JournalLine
 from core.models.catalogs import Airline, Airport, City, Country, Currency
+from core.models.invoicing import Invoice, InvoiceLine, InvoiceSeries
+from core.models.parties import Client, Product, Supplier
+from core.models.sales import Payment, Sale, SaleItem
 from core.models.users import User
 
-__all__ = ["Airline", "Airport", "City", "Country", "Currency", "User"]
+__all__ = [
+    "Account",
+    "Airline",
+    "Airport",
+    "City",
+    "Client",
+    "Country",
+    "Currency",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSeries",
+    "JournalEntry",
+    "JournalLine",
+    "Payment",
+    "Product",
+    "Sale",
+    "SaleItem",
+    "Supplier",
+    "User",
+]
