@@ -7,6 +7,11 @@ Prometheus multiprocess mode) and loads it with wrk on loopback:
   (b) paises    /api/paises/ served from the catalog cache (warmed)
   (c) ciudades  /api/ciudades/?search=lim served from the catalog cache (warmed)
   (d) uncached  /api/paises/ on a second server started with CATALOG_CACHE_ENABLED=false
+  and, to tell the cost of the bytes from the cost of the code,
+      bare_39k  /bench/bare-large/, the bare view with a body as large as (b)'s
+
+Cases (a)-(c) and bare_39k are measured in turn, --rounds times, and each
+case's median round is reported, so they see the same background load.
 
 The project's target: (b) at least 80% of (a)'s requests/s, (b)'s p99 under 30 ms."""
 
@@ -19,6 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from bench import profiling
+from bench.cpu import idle_share
 from bench.environment import (
     BenchEnvironment,
     BenchError,
@@ -30,7 +36,15 @@ from bench.environment import (
     manage,
     table_rows,
 )
-from bench.load import LoadResult, LoadSettings, add_load_arguments, load_settings, measure, require_wrk
+from bench.load import (
+    LoadResult,
+    LoadSettings,
+    add_load_arguments,
+    load_settings,
+    measure_rounds,
+    median_round,
+    require_wrk,
+)
 from bench.report import LOAD_HEADERS, format_value, load_rows, print_table, summary_line
 from bench.servers import SERVER_COMMANDS, Server, request
 
@@ -46,7 +60,15 @@ COUNTRIES_PATH = "/api/paises/"
 CITIES_PATH = "/api/ciudades/?search=lim"
 JSON_HEADERS = {"Accept": "application/json"}
 WRK_HEADERS = [f"{name}: {value}" for name, value in JSON_HEADERS.items()]
-CASES = ("ceiling", "paises", "ciudades", "uncached")
+BARE_LARGE_PATH = "/bench/bare-large/"
+# Measured in turn, round after round, on one server.
+CACHED_CASES = {
+    "ceiling": BARE_PATH,
+    "paises": COUNTRIES_PATH,
+    "ciudades": CITIES_PATH,
+    # Diagnostic: the bare view with as many bytes as /api/paises/.
+    "bare_39k": BARE_LARGE_PATH,
+}
 
 
 def add_arguments(parser) -> None:
@@ -57,6 +79,13 @@ def add_arguments(parser) -> None:
         help=f"WSGI server ({DEFAULT_SERVER}); 'both' measures each and compares them",
     )
     parser.add_argument("--workers", type=int, default=WORKERS, help=f"worker processes ({WORKERS})")
+    parser.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        metavar="KIND:OPTION",
+        help="extra command-line option for one server, e.g. granian:--blocking-threads=1 (repeatable)",
+    )
     parser.add_argument(
         "--profile",
         type=float,
@@ -99,11 +128,14 @@ def run(args) -> int:
     print("catalogs: " + ", ".join(f"{count} {name}" for name, count in catalog_sizes.items()))
     print(
         f"load: wrk, {load.connections} connections, {load.threads} thread(s), "
-        f"{load.warmup:g} s warm-up + {load.duration:g} s per case, loopback"
+        f"{load.warmup:g} s warm-up + {load.rounds} x {load.duration:g} s per case, loopback"
     )
+    idle = idle_share()
+    print(f"machine idle before loading: {idle:.0%}" + ("" if idle > 0.9 else "  WARNING: other processes busy"))
 
     kinds = list(SERVER_COMMANDS) if args.server == "both" else [args.server]
-    runs = [run_server(kind, env, args.workers, load, args.profile) for kind in kinds]
+    options = server_options(args.server_option)
+    runs = [run_server(kind, env, args.workers, load, args.profile, options.get(kind, [])) for kind in kinds]
 
     if len(runs) > 1:
         print("\nservers side by side (same run):")
@@ -158,18 +190,36 @@ def prepare_catalogs(env: BenchEnvironment) -> dict[str, int]:
     return sizes
 
 
-def run_server(kind: str, env: BenchEnvironment, workers: int, load: LoadSettings, profile_seconds: float) -> ServerRun:
-    print(f"\n== {kind}, {workers} workers ==")
-    results: dict[str, LoadResult] = {}
-    with Server(kind, env, workers).start() as server:
+def server_options(specs: list[str]) -> dict[str, list[str]]:
+    options: dict[str, list[str]] = defaultdict(list)
+    for spec in specs:
+        kind, _, option = spec.partition(":")
+        if kind not in SERVER_COMMANDS or not option.startswith("-"):
+            raise BenchError(f"--server-option {spec!r}: expected KIND:--option, KIND one of {list(SERVER_COMMANDS)}")
+        options[kind].append(option)
+    return options
+
+
+def run_server(
+    kind: str, env: BenchEnvironment, workers: int, load: LoadSettings, profile_seconds: float, options: list[str]
+) -> ServerRun:
+    print(f"\n== {kind}, {workers} workers {' '.join(options)}==")
+    rounds: dict[str, list[LoadResult]] = {}
+    with Server(kind, env, workers, options=options).start() as server:
         check_multiprocess_metrics(server)
-        check_bare(server)
+        check_bare(server, BARE_PATH, 1500, 3000)
         countries_body = check_countries(server)
+        check_bare(server, BARE_LARGE_PATH, len(countries_body) * 0.9, len(countries_body) * 1.1)
         check_cities(server)
-        results["ceiling"] = measure(server.base_url + BARE_PATH, load, WRK_HEADERS)
         before = cache_lookups(server)
-        results["paises"] = measure(server.base_url + COUNTRIES_PATH, load, WRK_HEADERS)
-        results["ciudades"] = measure(server.base_url + CITIES_PATH, load, WRK_HEADERS)
+        rounds.update(
+            measure_rounds(
+                {label: server.base_url + path for label, path in CACHED_CASES.items()},
+                load,
+                WRK_HEADERS,
+                watch_pids=server.pids(),
+            )
+        )
         lookups = cache_lookups(server) - before
         if profile_seconds > 0:
             profiling.profile_under_load(server, server.base_url + COUNTRIES_PATH, profile_seconds, load, WRK_HEADERS)
@@ -180,20 +230,28 @@ def run_server(kind: str, env: BenchEnvironment, workers: int, load: LoadSetting
     if lookups[("local", "hit")] < 0.99 * lookups.total():
         raise BenchError(f"the cached cases were not answered from the per-process tier: {dict(lookups)}")
 
-    with Server(kind, env, workers, extra_env={"CATALOG_CACHE_ENABLED": "false"}).start() as server:
+    uncached = {"CATALOG_CACHE_ENABLED": "false"}
+    with Server(kind, env, workers, extra_env=uncached, options=options).start() as server:
         if check_countries(server) != countries_body:
             raise BenchError("with the cache disabled /api/paises/ answers a different body than the cached one")
-        results["uncached"] = measure(server.base_url + COUNTRIES_PATH, load, WRK_HEADERS)
+        rounds.update(measure_rounds({"uncached": server.base_url + COUNTRIES_PATH}, load, WRK_HEADERS, server.pids()))
         if cache_lookups(server).total():
             raise BenchError("the server started with CATALOG_CACHE_ENABLED=false still answered from the cache")
 
+    results = {label: median_round(runs) for label, runs in rounds.items()}
     for label, result in results.items():
         if result.error_count:
             raise BenchError(f"{kind} {label}: wrk saw errors {result.errors}; the figures are not valid")
     print_table(LOAD_HEADERS, load_rows(results))
+    if load.rounds > 1:
+        print(
+            "req/s of each round: "
+            + "; ".join(f"{label} " + "/".join(format_value(run.rps) for run in runs) for label, runs in rounds.items())
+        )
     current = ServerRun(kind, results, lookups[("local", "hit")])
     print(
         f"{kind}: cached/ceiling = {format_value(current.ratio)}, "
+        f"cached/same-size bare = {format_value(results['paises'].rps / results['bare_39k'].rps)}, "
         f"ciudades/ceiling = {format_value(results['ciudades'].rps / results['ceiling'].rps)}, "
         f"cached/uncached = {format_value(results['paises'].rps / results['uncached'].rps)}"
     )
@@ -211,10 +269,10 @@ def _get_json(server: Server, path: str) -> tuple[object, bytes]:
     return json.loads(body), body
 
 
-def check_bare(server: Server) -> None:
-    data, body = _get_json(server, BARE_PATH)
-    if not isinstance(data, list) or not 1500 <= len(body) <= 3000:
-        raise BenchError(f"{BARE_PATH} answered an unexpected body of {len(body)} bytes")
+def check_bare(server: Server, path: str, min_bytes: float, max_bytes: float) -> None:
+    data, body = _get_json(server, path)
+    if not isinstance(data, list) or not min_bytes <= len(body) <= max_bytes:
+        raise BenchError(f"{path} answered an unexpected body of {len(body)} bytes")
 
 
 def check_countries(server: Server) -> bytes:

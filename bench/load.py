@@ -7,10 +7,11 @@ import json
 import math
 import shutil
 import subprocess
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bench.cpu import CpuWatch
 from bench.environment import BenchError
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
@@ -26,6 +27,7 @@ class LoadSettings:
     connections: int = 32
     threads: int = 1
     timeout: float = 5.0
+    rounds: int = 1
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class LoadResult:
     p99_ms: float
     max_ms: float
     errors: dict[str, int]
+    # Shares of the machine's CPU during the run (bench.cpu); None when not watched.
+    cpu: dict[str, float] | None = None
 
     @property
     def rps(self) -> float:
@@ -104,18 +108,46 @@ def run_wrk(
     )
 
 
-def measure(url: str, load: LoadSettings, headers: Sequence[str] = ()) -> LoadResult:
+def measure(url: str, load: LoadSettings, headers: Sequence[str] = (), watch_pids: Sequence[int] = ()) -> LoadResult:
     """A warm-up run whose figures are thrown away, then the measured run."""
-    if load.warmup > 0:
-        run_wrk(url, duration=load.warmup, connections=load.connections, threads=load.threads, headers=headers)
-    return run_wrk(
-        url,
-        duration=load.duration,
-        connections=load.connections,
-        threads=load.threads,
-        timeout=load.timeout,
-        headers=headers,
-    )
+    return median_round(measure_rounds({"case": url}, load, headers, watch_pids)["case"])
+
+
+def measure_rounds(
+    urls: Mapping[str, str],
+    load: LoadSettings,
+    headers: Sequence[str] = (),
+    watch_pids: Sequence[int] = (),
+) -> dict[str, list[LoadResult]]:
+    """Warm each URL up, then load them in turn, `load.rounds` times over: cases
+    compared with each other see the same background load on the machine."""
+    for url in urls.values():
+        if load.warmup > 0:
+            run_wrk(url, duration=load.warmup, connections=load.connections, threads=load.threads, headers=headers)
+    results: dict[str, list[LoadResult]] = {label: [] for label in urls}
+    for _ in range(load.rounds):
+        for label, url in urls.items():
+            watch = CpuWatch(list(watch_pids))
+            result = run_wrk(
+                url,
+                duration=load.duration,
+                connections=load.connections,
+                threads=load.threads,
+                timeout=load.timeout,
+                headers=headers,
+            )
+            results[label].append(replace(result, cpu=watch.stop()))
+    return results
+
+
+def median_round(rounds: Sequence[LoadResult]) -> LoadResult:
+    """The round with the median throughput, errors of every round included."""
+    chosen = sorted(rounds, key=lambda result: result.rps)[len(rounds) // 2]
+    errors: dict[str, int] = {}
+    for result in rounds:
+        for name, count in result.errors.items():
+            errors[name] = errors.get(name, 0) + count
+    return replace(chosen, errors=errors)
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -128,13 +160,26 @@ def percentile(values: Sequence[float], p: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def add_load_arguments(parser, *, duration: float = 10.0, warmup: float = 2.0, connections: int = 32) -> None:
+def add_load_arguments(
+    parser, *, duration: float = 10.0, warmup: float = 2.0, connections: int = 32, rounds: int = 3
+) -> None:
     group = parser.add_argument_group("load (wrk, loopback)")
     group.add_argument("--duration", type=float, default=duration, help=f"seconds measured per case ({duration:g})")
     group.add_argument("--warmup", type=float, default=warmup, help=f"seconds of unmeasured load first ({warmup:g})")
     group.add_argument("--connections", type=int, default=connections, help=f"concurrent connections ({connections})")
     group.add_argument("--threads", type=int, default=1, help="wrk threads (1: leaves the cores to the server)")
+    group.add_argument(
+        "--rounds", type=int, default=rounds, help=f"times each case is measured, median kept ({rounds})"
+    )
 
 
 def load_settings(args) -> LoadSettings:
-    return LoadSettings(duration=args.duration, warmup=args.warmup, connections=args.connections, threads=args.threads)
+    if args.rounds < 1:
+        raise BenchError("--rounds must be at least 1")
+    return LoadSettings(
+        duration=args.duration,
+        warmup=args.warmup,
+        connections=args.connections,
+        threads=args.threads,
+        rounds=args.rounds,
+    )

@@ -65,8 +65,41 @@ def profile_under_load(
     for path in out_dir.glob("*.txt"):
         stacks.update(read_collapsed(path))
     print(f"\nprofile of {url} ({len(workers)} workers, {sum(stacks.values())} samples, raw stacks in {out_dir}):")
+    print_layers(stacks)
     print_profile(stacks, top)
     return out_dir
+
+
+# (layer, test on one frame "function (file:line)"): a sample belongs to the
+# deepest layer found along its stack, so each layer's share excludes what
+# it calls in the layers below it (a middleware's share excludes the view).
+LAYERS = [
+    ("WSGI server (Python side)", lambda frame: "granian/" in frame or "gunicorn/" in frame),
+    ("Django handler: request, headers", lambda frame: "WSGIHandler.__call__" in frame),
+    ("middleware (own time)", lambda frame: "iddleware" in frame or "deprecation.py" in frame),
+    ("URL resolving", lambda frame: "resolve_request" in frame),
+    ("view", lambda frame: "_get_response (django/core/handlers/base.py:197)" in frame),
+    ("response.close: request_finished", lambda frame: "HttpResponseBase.close" in frame),
+]
+
+
+def print_layers(stacks: Counter) -> None:
+    total = sum(stacks.values()) or 1
+    shares: Counter = Counter()
+    for stack, count in stacks.items():
+        layer = "no Python frame (native runtime, idle)" if not stack.strip() else "other threads"
+        for frame in stack.split(";"):
+            for name, test in LAYERS:
+                if test(frame):
+                    layer = name
+            if layer.startswith("response.close"):
+                break
+        if layer == "WSGI server (Python side)" and "wsgi.py:62" in stack.rsplit(";", 1)[-1]:
+            layer = "WSGI server: writing the body (granian response_iter)"
+        shares[layer] += count
+    print("  share  layer (deepest along the stack)")
+    for layer, count in shares.most_common():
+        print(f"  {100 * count / total:5.1f}%  {layer}")
 
 
 def read_collapsed(path: Path) -> Counter:

@@ -43,12 +43,33 @@ def load_rows(results: Mapping[str, LoadResult]) -> list[list[object]]:
             result.requests,
             round(result.bytes_per_request),
             result.error_count,
+            _cpu(result, "server"),
+            _cpu(result, "loader"),
+            _cpu(result, "others"),
         ]
         for label, result in results.items()
     ]
 
 
-LOAD_HEADERS = ["case", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "requests", "bytes/req", "errors"]
+def _cpu(result: LoadResult, part: str) -> str:
+    return f"{result.cpu[part]:.0%}" if result.cpu else "-"
+
+
+# cpu: share of the whole machine (every core) used by the server, by wrk, and by any other process.
+LOAD_HEADERS = [
+    "case",
+    "req/s",
+    "p50 ms",
+    "p90 ms",
+    "p99 ms",
+    "max ms",
+    "requests",
+    "bytes/req",
+    "errors",
+    "cpu server",
+    "cpu wrk",
+    "cpu others",
+]
 
 
 def summary_line(name: str, figures: Mapping[str, object]) -> str:

@@ -30,7 +30,20 @@ def _gunicorn(port: int, workers: int) -> list[str]:
 
 
 def _granian(port: int, workers: int) -> list[str]:
-    return [str(_BIN / "granian"), "--interface", "wsgi", "--workers", str(workers), "--no-ws"]
+    # One blocking thread per worker: a request at a time per process, as with
+    # gunicorn's sync workers. Granian's WSGI default (backlog / workers / 2 =
+    # 256 threads) makes them fight over the GIL: lower throughput, p99 x4-x6
+    # (BENCHMARKS.md). --server-option granian:--blocking-threads=N overrides it.
+    return [
+        str(_BIN / "granian"),
+        "--interface",
+        "wsgi",
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        "1",
+        "--no-ws",
+    ]
 
 
 SERVER_COMMANDS = {
@@ -56,6 +69,8 @@ class Server:
     env: BenchEnvironment
     workers: int = 2
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Further command-line options of the server, e.g. ["--blocking-threads", "1"].
+    options: list[str] = field(default_factory=list)
     port: int = 0
     process: subprocess.Popen | None = None
     scratch: Path | None = None
@@ -82,8 +97,9 @@ class Server:
         self.port = free_port()
         env = self.env.server_env(PROMETHEUS_MULTIPROC_DIR=str(self.metrics_dir), **self.extra_env)
         with self.log_path.open("wb") as log:
+            command = SERVER_COMMANDS[self.kind](self.port, self.workers)
             self.process = subprocess.Popen(
-                SERVER_COMMANDS[self.kind](self.port, self.workers),
+                [*command[:-1], *self.options, command[-1]],
                 cwd=REPO_ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -110,6 +126,10 @@ class Server:
                     return
             time.sleep(0.2)
         raise BenchError(f"{self.kind} not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def pids(self) -> list[int]:
+        """The master and its workers."""
+        return [self.process.pid, *self.worker_pids()] if self.process else []
 
     def worker_pids(self) -> list[int]:
         """Processes below the server's master (its workers)."""

@@ -2,11 +2,12 @@
 
 from django.urls import include, path
 
-from bench.views import bare
+from bench.views import bare, bare_large
 from project.urls import handler404, handler500
 
 urlpatterns = [
     path("bench/bare/", bare, name="bench-bare"),
+    path("bench/bare-large/", bare_large, name="bench-bare-large"),
     path("", include("project.urls")),
 ]
 

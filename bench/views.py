@@ -12,7 +12,13 @@ _ROWS = [
     for index in range(24)
 ]
 BARE_BODY = json.dumps(_ROWS, ensure_ascii=False).encode()
+# As many bytes as the countries catalog (about 39 KB): tells what the body's size costs by itself.
+BARE_LARGE_BODY = json.dumps(_ROWS * 18, ensure_ascii=False).encode()
 
 
 def bare(request: HttpRequest) -> HttpResponse:
     return HttpResponse(BARE_BODY, content_type="application/json")
+
+
+def bare_large(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(BARE_LARGE_BODY, content_type="application/json")
