@@ -9,3 +9,11 @@ class IsStaffOrReadOnly(permissions.BasePermission):
             return True
         user = request.user
         return bool(user and user.is_authenticated and user.is_agency_staff)
+
+
+class IsAgencyStaff(permissions.BasePermission):
+    """The agency's books: staff only, for reading too."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_agency_staff)

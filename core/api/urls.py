@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from core.api.views import catalogs
+from core.api.views import books, catalogs
 from core.api.views.auth import ObtainTokenView
 
 router = DefaultRouter()
@@ -10,8 +10,16 @@ router.register("monedas", catalogs.CurrencyViewSet, basename="currency")
 router.register("ciudades", catalogs.CityViewSet, basename="city")
 router.register("aeropuertos", catalogs.AirportViewSet, basename="airport")
 router.register("aerolineas", catalogs.AirlineViewSet, basename="airline")
+router.register("clientes", books.ClientViewSet, basename="client")
+router.register("proveedores", books.SupplierViewSet, basename="supplier")
+router.register("productos", books.ProductViewSet, basename="product")
+router.register("ventas", books.SaleViewSet, basename="sale")
+router.register("facturas", books.InvoiceViewSet, basename="invoice")
+router.register("cuentas-contables", books.AccountViewSet, basename="account")
+router.register("asientos-contables", books.JournalEntryViewSet, basename="journal-entry")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("reportes/balance-comprobacion/", books.TrialBalanceView.as_view(), name="trial-balance"),
     *router.urls,
 ]

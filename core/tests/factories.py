@@ -1,7 +1,20 @@
+from decimal import Decimal
+
 import factory
 from factory.django import DjangoModelFactory
 
-from core.models import Airline, Airport, City, Country, Currency, User
+from core.models import (
+    Airline,
+    Airport,
+    City,
+    Client,
+    Country,
+    Currency,
+    InvoiceSeries,
+    Product,
+    Supplier,
+    User,
+)
 
 
 class UserFactory(DjangoModelFactory):
@@ -82,3 +95,41 @@ class AirlineFactory(DjangoModelFactory):
     icao_code = factory.Sequence(lambda n: f"X{chr(65 + n // 26 % 26)}{chr(65 + n % 26)}")
     name = factory.Sequence(lambda n: f"Airline {n}")
     country = factory.SubFactory(CountryFactory)
+
+
+class ClientFactory(DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    kind = Client.Kind.PERSON
+    name = factory.Sequence(lambda n: f"Cliente Pérez {n}")
+    document_type = Client.DocumentType.DNI
+    document_number = factory.Sequence(lambda n: f"{40000000 + n}")
+    email = factory.Sequence(lambda n: f"cliente{n}@example.com")
+    address = "Av. Arequipa 123, Lima"
+
+
+class SupplierFactory(DjangoModelFactory):
+    class Meta:
+        model = Supplier
+
+    name = factory.Sequence(lambda n: f"Operador {n}")
+    kind = Supplier.Kind.OPERATOR
+
+
+class ProductFactory(DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Tour {n}")
+    kind = Product.Kind.TOUR
+    supplier = factory.SubFactory(SupplierFactory)
+    default_tax_rate = Decimal("18.00")
+
+
+class InvoiceSeriesFactory(DjangoModelFactory):
+    class Meta:
+        model = InvoiceSeries
+        django_get_or_create = ["code"]
+
+    code = "F001"

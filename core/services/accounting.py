@@ -1,0 +1,190 @@
+"""Posting journal entries. Every entry is balanced where it is posted; on
+PostgreSQL a deferred trigger refuses an unbalanced one at commit as well."""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from core.exceptions import InvalidInput
+from core.models import Account, Currency, Invoice, JournalEntry, JournalLine, Payment
+
+# Accounts the automatic entries use (codes of the default chart, load_chart_of_accounts).
+RECEIVABLE_ACCOUNT = "1212"
+BANK_ACCOUNT = "1041"
+SERVICE_REVENUE_ACCOUNT = "7041"
+SALES_TAX_ACCOUNT = "40111"
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    account_code: str
+    debit: Decimal = Decimal(0)
+    credit: Decimal = Decimal(0)
+
+
+def journal_entry_post(
+    *,
+    date: datetime.date,
+    description: str,
+    currency: Currency,
+    lines: Iterable[LineSpec],
+    source: str = JournalEntry.Source.MANUAL,
+    source_id: int | None = None,
+) -> JournalEntry:
+    """Post a balanced entry. With a `source_id`, posting is idempotent: the
+    entry already posted for that source is returned instead of a second one."""
+    lines = [line for line in lines if line.debit or line.credit]
+    _check_balanced(lines)
+    if source_id is not None:
+        existing = JournalEntry.objects.filter(source=source, source_id=source_id).first()
+        if existing:
+            return existing
+    accounts = {account.code: account for account in Account.objects.filter(code__in={li.account_code for li in lines})}
+    missing = {line.account_code for line in lines} - set(accounts)
+    if missing:
+        raise InvalidInput(
+            _("Cuentas contables inexistentes: %(codes)s.") % {"codes": ", ".join(sorted(missing))}, field="lines"
+        )
+    total = sum((line.debit for line in lines), Decimal(0))
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                date=date,
+                description=description,
+                currency=currency,
+                source=source,
+                source_id=source_id,
+                total_debit=total,
+                total_credit=total,
+            )
+            JournalLine.objects.bulk_create(
+                JournalLine(
+                    entry=entry,
+                    account=accounts[line.account_code],
+                    debit=line.debit,
+                    credit=line.credit,
+                    position=position,
+                )
+                for position, line in enumerate(lines)
+            )
+    except IntegrityError:
+        # Another transaction posted the same source first.
+        if source_id is None:
+            raise
+        return JournalEntry.objects.get(source=source, source_id=source_id)
+    return entry
+
+
+def _check_balanced(lines: list[LineSpec]) -> None:
+    if len(lines) < 2:
+        raise InvalidInput(_("Un asiento necesita al menos dos líneas."), code="unbalanced", field="lines")
+    for line in lines:
+        if line.debit < 0 or line.credit < 0 or (line.debit and line.credit):
+            raise InvalidInput(
+                _("Cada línea lleva un importe positivo en el debe o en el haber, no en ambos."),
+                code="invalid_line",
+                field="lines",
+            )
+    debit = sum((line.debit for line in lines), Decimal(0))
+    credit = sum((line.credit for line in lines), Decimal(0))
+    if debit != credit:
+        raise InvalidInput(
+            _("El asiento no cuadra: debe %(debit)s, haber %(credit)s.") % {"debit": debit, "credit": credit},
+            code="unbalanced",
+            field="lines",
+        )
+
+
+def journal_post_invoice_issued(invoice: Invoice) -> JournalEntry:
+    return journal_entry_post(
+        date=invoice.issued_at.date(),
+        description=_("Factura %(number)s") % {"number": invoice.full_number},
+        currency=invoice.currency,
+        source=JournalEntry.Source.INVOICE_ISSUED,
+        source_id=invoice.pk,
+        lines=[
+            LineSpec(RECEIVABLE_ACCOUNT, debit=invoice.total),
+            LineSpec(SERVICE_REVENUE_ACCOUNT, credit=invoice.subtotal),
+            LineSpec(SALES_TAX_ACCOUNT, credit=invoice.tax_total),
+        ],
+    )
+
+
+def journal_post_invoice_voided(invoice: Invoice) -> JournalEntry:
+    return journal_entry_post(
+        date=invoice.voided_at.date(),
+        description=_("Anulación de la factura %(number)s") % {"number": invoice.full_number},
+        currency=invoice.currency,
+        source=JournalEntry.Source.INVOICE_VOIDED,
+        source_id=invoice.pk,
+        lines=[
+            LineSpec(SERVICE_REVENUE_ACCOUNT, debit=invoice.subtotal),
+            LineSpec(SALES_TAX_ACCOUNT, debit=invoice.tax_total),
+            LineSpec(RECEIVABLE_ACCOUNT, credit=invoice.total),
+        ],
+    )
+
+
+def journal_post_payment_received(payment: Payment) -> JournalEntry:
+    return journal_entry_post(
+        date=payment.paid_on,
+        description=_("Cobro de la venta %(sale)s") % {"sale": payment.sale_id},
+        currency=payment.currency,
+        source=JournalEntry.Source.PAYMENT_RECEIVED,
+        source_id=payment.pk,
+        lines=[
+            LineSpec(BANK_ACCOUNT, debit=payment.amount),
+            LineSpec(RECEIVABLE_ACCOUNT, credit=payment.amount),
+        ],
+    )
+
+
+# A compact chart in the spirit of the Peruvian PCGE: enough for the agency's
+# automatic entries and the usual manual ones. (code, name, type, parent code)
+DEFAULT_CHART: list[tuple[str, str, str, str | None]] = [
+    ("10", "Efectivo y equivalentes de efectivo", Account.Type.ASSET, None),
+    ("101", "Caja", Account.Type.ASSET, "10"),
+    ("104", "Cuentas corrientes en instituciones financieras", Account.Type.ASSET, "10"),
+    ("1041", "Cuentas corrientes operativas", Account.Type.ASSET, "104"),
+    ("12", "Cuentas por cobrar comerciales – terceros", Account.Type.ASSET, None),
+    ("1212", "Facturas emitidas en cartera", Account.Type.ASSET, "12"),
+    ("40", "Tributos por pagar", Account.Type.LIABILITY, None),
+    ("4011", "Impuesto general a las ventas", Account.Type.LIABILITY, "40"),
+    ("40111", "IGV – Cuenta propia", Account.Type.LIABILITY, "4011"),
+    ("42", "Cuentas por pagar comerciales – terceros", Account.Type.LIABILITY, None),
+    ("4212", "Facturas recibidas por pagar", Account.Type.LIABILITY, "42"),
+    ("50", "Capital", Account.Type.EQUITY, None),
+    ("501", "Capital social", Account.Type.EQUITY, "50"),
+    ("59", "Resultados acumulados", Account.Type.EQUITY, None),
+    ("60", "Compras", Account.Type.EXPENSE, None),
+    ("6032", "Servicios de terceros para la venta", Account.Type.EXPENSE, "60"),
+    ("63", "Gastos de servicios prestados por terceros", Account.Type.EXPENSE, None),
+    ("6391", "Comisiones bancarias", Account.Type.EXPENSE, "63"),
+    ("70", "Ventas", Account.Type.INCOME, None),
+    ("704", "Prestación de servicios", Account.Type.INCOME, "70"),
+    ("7041", "Servicios de agencia de viajes", Account.Type.INCOME, "704"),
+    ("75", "Otros ingresos de gestión", Account.Type.INCOME, None),
+    ("759", "Otros ingresos de gestión", Account.Type.INCOME, "75"),
+]
+
+
+def chart_of_accounts_load() -> tuple[int, int]:
+    """Create or update the default chart; returns (created, updated)."""
+    created = updated = 0
+    with transaction.atomic():
+        by_code = {account.code: account for account in Account.objects.all()}
+        for code, name, account_type, parent_code in DEFAULT_CHART:
+            parent = by_code.get(parent_code) if parent_code else None
+            account = by_code.get(code)
+            if account is None:
+                by_code[code] = Account.objects.create(code=code, name=name, type=account_type, parent=parent)
+                created += 1
+            elif (account.name, account.type, account.parent_id) != (name, account_type, parent and parent.pk):
+                account.name, account.type, account.parent = name, account_type, parent
+                account.save(update_fields=["name", "type", "parent"])
+                updated += 1
+    return created, updated

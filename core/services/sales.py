@@ -1,0 +1,204 @@
+"""Sales and their state machine:
+
+    draft ──confirm──> confirmed ──(invoice issued)──> invoiced
+      │                   │  ^                              │
+      └─────cancel────────┘  └──────(invoice voided)────────┘
+                │
+                v
+            cancelled
+
+Items change only while the sale is a draft; payments are taken once it is
+confirmed, up to the balance due. Totals are derived from items and payments
+inside the same transaction as every change."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from core.exceptions import Conflict, InvalidInput, NotFound
+from core.models import Client, Currency, Payment, Product, Sale, SaleItem, User
+from core.money import round_money
+from core.services.accounting import journal_post_payment_received
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    product: Product
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal | None = None
+    # Stated taxes (an air ticket's) instead of a rate applied to the subtotal.
+    tax_amount: Decimal | None = None
+
+
+def sale_create(
+    *,
+    client: Client,
+    currency: Currency,
+    items: list[ItemSpec],
+    created_by: User | None = None,
+    notes: str = "",
+) -> Sale:
+    with transaction.atomic():
+        sale = Sale.objects.create(client=client, currency=currency, created_by=created_by, notes=notes)
+        for position, item in enumerate(items):
+            _item_create(sale, item, position)
+        _refresh_totals(sale)
+    return sale
+
+
+def sale_item_add(*, sale_id: int, item: ItemSpec) -> SaleItem:
+    with transaction.atomic():
+        sale = _locked_sale(sale_id)
+        _require_draft(sale)
+        position = (sale.items.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        created = _item_create(sale, item, position)
+        _refresh_totals(sale)
+    return created
+
+
+def sale_item_remove(*, sale_id: int, item_id: int) -> Sale:
+    with transaction.atomic():
+        sale = _locked_sale(sale_id)
+        _require_draft(sale)
+        deleted, _detail = SaleItem.objects.filter(sale=sale, pk=item_id).delete()
+        if not deleted:
+            raise NotFound(_("La venta no tiene ese ítem."))
+        _refresh_totals(sale)
+    return sale
+
+
+def sale_confirm(*, sale_id: int) -> Sale:
+    with transaction.atomic():
+        sale = _locked_sale(sale_id)
+        if sale.status != Sale.Status.DRAFT:
+            raise Conflict(_("Solo se confirma una venta en borrador."), code="invalid_transition")
+        if not sale.items.exists():
+            raise Conflict(_("Una venta sin ítems no se puede confirmar."), code="empty_sale")
+        sale.status = Sale.Status.CONFIRMED
+        sale.save(update_fields=["status", "updated_at"])
+    return sale
+
+
+def sale_cancel(*, sale_id: int) -> Sale:
+    with transaction.atomic():
+        sale = _locked_sale(sale_id)
+        if sale.status not in (Sale.Status.DRAFT, Sale.Status.CONFIRMED):
+            raise Conflict(
+                _("Una venta %(status)s no se puede anular; anule antes su factura.")
+                % {"status": sale.get_status_display().lower()},
+                code="invalid_transition",
+            )
+        if sale.paid_total:
+            raise Conflict(_("La venta tiene pagos registrados; no se puede anular."), code="has_payments")
+        sale.status = Sale.Status.CANCELLED
+        sale.save(update_fields=["status", "updated_at"])
+    return sale
+
+
+def payment_record(
+    *,
+    sale_id: int,
+    amount: Decimal,
+    method: str,
+    paid_on: datetime.date,
+    currency: Currency | None = None,
+    reference: str = "",
+    idempotency_key: str = "",
+) -> tuple[Payment, bool]:
+    """Record a payment and post its journal entry. Returns (payment, created):
+    a request repeated with the same idempotency key gets the first payment."""
+    with transaction.atomic():
+        sale = _locked_sale(sale_id)
+        if idempotency_key:
+            earlier = Payment.objects.filter(sale=sale, idempotency_key=idempotency_key).first()
+            if earlier:
+                return earlier, False
+        if sale.status not in (Sale.Status.CONFIRMED, Sale.Status.INVOICED):
+            raise Conflict(
+                _("Solo se cobran ventas confirmadas o facturadas (esta está %(status)s).")
+                % {"status": sale.get_status_display().lower()},
+                code="invalid_transition",
+            )
+        if currency is not None and currency.pk != sale.currency_id:
+            raise InvalidInput(
+                _("El pago debe hacerse en la moneda de la venta (%(currency)s).") % {"currency": sale.currency.code},
+                field="currency",
+            )
+        amount = round_money(amount, sale.currency.minor_units)
+        if amount <= 0:
+            raise InvalidInput(_("El monto debe ser mayor que cero."), field="amount")
+        if amount > sale.balance_due:
+            raise Conflict(
+                _("El pago (%(amount)s) supera el saldo pendiente (%(balance)s).")
+                % {"amount": amount, "balance": sale.balance_due},
+                code="overpayment",
+            )
+        payment = Payment.objects.create(
+            sale=sale,
+            amount=amount,
+            currency=sale.currency,
+            method=method,
+            paid_on=paid_on,
+            reference=reference,
+            idempotency_key=idempotency_key,
+        )
+        _refresh_totals(sale)
+        journal_post_payment_received(payment)
+    return payment, True
+
+
+def _locked_sale(sale_id: int) -> Sale:
+    try:
+        return Sale.objects.select_for_update(of=("self",)).select_related("currency").get(pk=sale_id)
+    except Sale.DoesNotExist as missing:
+        raise NotFound(_("La venta no existe.")) from missing
+
+
+def _require_draft(sale: Sale) -> None:
+    if sale.status != Sale.Status.DRAFT:
+        raise Conflict(_("Los ítems solo cambian mientras la venta es un borrador."), code="sale_not_draft")
+
+
+def _item_create(sale: Sale, item: ItemSpec, position: int) -> SaleItem:
+    minor_units = sale.currency.minor_units
+    if item.quantity <= 0:
+        raise InvalidInput(_("La cantidad debe ser mayor que cero."), field="quantity")
+    if item.unit_price < 0:
+        raise InvalidInput(_("El precio no puede ser negativo."), field="unit_price")
+    tax_rate = item.product.default_tax_rate if item.tax_rate is None else item.tax_rate
+    subtotal = round_money(item.quantity * item.unit_price, minor_units)
+    if item.tax_amount is None:
+        tax_amount = round_money(subtotal * tax_rate / 100, minor_units)
+    else:
+        tax_amount = round_money(item.tax_amount, minor_units)
+        tax_rate = Decimal(0) if not subtotal else round(tax_amount * 100 / subtotal, 2)
+    return SaleItem.objects.create(
+        sale=sale,
+        product=item.product,
+        description=item.description or item.product.name,
+        quantity=item.quantity,
+        unit_price=item.unit_price,
+        tax_rate=tax_rate,
+        subtotal=subtotal,
+        tax_amount=tax_amount,
+        total=subtotal + tax_amount,
+        position=position,
+    )
+
+
+def _refresh_totals(sale: Sale) -> None:
+    zero = Decimal(0)
+    items = sale.items.aggregate(subtotal=Coalesce(Sum("subtotal"), zero), tax_total=Coalesce(Sum("tax_amount"), zero))
+    paid = sale.payments.aggregate(paid=Coalesce(Sum("amount"), zero))["paid"]
+    sale.subtotal = items["subtotal"]
+    sale.tax_total = items["tax_total"]
+    sale.total = items["subtotal"] + items["tax_total"]
+    sale.paid_total = paid
+    sale.save(update_fields=["subtotal", "tax_total", "total", "paid_total", "updated_at"])
