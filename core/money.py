@@ -12,9 +12,7 @@ MONEY_MAX_DIGITS = 16
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
     kwargs.setdefault("default", Decimal(0))
-    return models.DecimalField(
-        verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
+    return models.DecimalField(verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
 
 
 def round_money(amount: Decimal, minor_units: int) -> Decimal:

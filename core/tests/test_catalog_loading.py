@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import translation
 
+from core.models import Airline, Airport, City, Country, Currency
 from core.services.catalog_loading import (
     AIRLINE_OVERRIDES_PATH,
     CATALOGS,
@@ -20,7 +21,6 @@ from core.services.catalog_loading import (
     _resolve_iata_conflicts,
     load_airlines,
 )
-from core.models import Airline, Airport, City, Country, Currency
 
 pytestmark = pytest.mark.django_db
 
