@@ -41,6 +41,7 @@ def celery_worker(settings):
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "SECRET_KEY": settings.SECRET_KEY,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "project", "worker", "--pool=solo", "--loglevel=warning"],
@@ -71,6 +72,11 @@ def _wait_for_worker(seconds: float = 30) -> None:
         if celery_app.control.ping(timeout=0.5):
             return
     raise RuntimeError("the Celery worker did not start")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)

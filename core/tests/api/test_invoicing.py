@@ -1,0 +1,243 @@
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, close_old_connections, connection, transaction
+
+from core.models import Invoice, InvoiceSeries, JournalEntry, Sale
+from core.services import invoicing, sales
+from core.services.accounting import chart_of_accounts_load
+from core.tests.factories import ClientFactory, CurrencyFactory, InvoiceSeriesFactory, ProductFactory
+
+
+@pytest.fixture
+def pen(db):
+    return CurrencyFactory(code="PEN", minor_units=2)
+
+
+@pytest.fixture
+def books(pen):
+    chart_of_accounts_load()
+    return InvoiceSeriesFactory(code="F001")
+
+
+def confirmed_sale(currency, *, client=None, price="100.00") -> Sale:
+    sale = sales.sale_create(
+        client=client or ClientFactory(),
+        currency=currency,
+        items=[
+            sales.ItemSpec(
+                product=ProductFactory(), description="Paquete Cusco", quantity=Decimal(1), unit_price=Decimal(price)
+            )
+        ],
+    )
+    return sales.sale_confirm(sale_id=sale.pk)
+
+
+@pytest.mark.django_db
+def test_issuing_numbers_invoices_in_sequence_and_freezes_the_client(staff_client, books, pen):
+    client = ClientFactory(name="Viajes Ñandú S.A.C.", address="Jr. Cuzco 100")
+    first = confirmed_sale(pen, client=client)
+    second = confirmed_sale(pen, client=client)
+
+    one = staff_client.post("/api/facturas/", {"sale": first.pk, "series": "F001"})
+    client.name = "Otro nombre"
+    client.save(update_fields=["name"])
+    two = staff_client.post("/api/facturas/", {"sale": second.pk, "series": "F001"})
+
+    assert one.status_code == 201
+    assert one.json()["number"] == "F001-00000001"
+    assert two.json()["number"] == "F001-00000002"
+    assert one.json()["client_name"] == "Viajes Ñandú S.A.C."
+    assert staff_client.get(f"/api/facturas/{one.json()['id']}/").json()["client_name"] == "Viajes Ñandú S.A.C."
+    assert one.json()["total"] == "118.00"
+    assert one.json()["lines"][0]["description"] == "Paquete Cusco"
+    assert Sale.objects.get(pk=first.pk).status == Sale.Status.INVOICED
+
+
+@pytest.mark.django_db
+def test_issuing_posts_receivable_revenue_and_tax(books, pen):
+    invoice = invoicing.invoice_issue(sale_id=confirmed_sale(pen).pk, series_code="F001")
+
+    entry = JournalEntry.objects.get(source="invoice_issued", source_id=invoice.pk)
+    lines = {line.account.code: (line.debit, line.credit) for line in entry.lines.select_related("account")}
+    assert lines == {
+        "1212": (Decimal("118.000"), Decimal(0)),
+        "7041": (Decimal(0), Decimal("100.000")),
+        "40111": (Decimal(0), Decimal("18.000")),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [Sale.Status.DRAFT, Sale.Status.CANCELLED, Sale.Status.INVOICED])
+def test_only_confirmed_sales_are_invoiced(staff_client, books, pen, status):
+    sale = confirmed_sale(pen)
+    if status == Sale.Status.INVOICED:
+        invoicing.invoice_issue(sale_id=sale.pk, series_code="F001")
+    else:
+        Sale.objects.filter(pk=sale.pk).update(status=status)
+
+    response = staff_client.post("/api/facturas/", {"sale": sale.pk, "series": "F001"})
+
+    assert response.status_code == 409
+    assert Invoice.objects.count() == (1 if status == Sale.Status.INVOICED else 0)
+    assert InvoiceSeries.objects.get(code="F001").next_number == (2 if status == Sale.Status.INVOICED else 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [({"sale": 1, "series": "ZZZ"}, 400), ({"series": "F001"}, 400), ({"sale": 99999, "series": "F001"}, 404)],
+)
+def test_bad_invoice_requests_write_nothing(staff_client, books, pen, body, status):
+    confirmed_sale(pen)
+
+    response = staff_client.post("/api/facturas/", body)
+
+    assert response.status_code == status
+    assert response.json()["detail"]
+    assert not Invoice.objects.exists()
+    assert InvoiceSeries.objects.get(code="F001").next_number == 1
+
+
+@pytest.mark.django_db
+def test_voiding_keeps_the_number_reverses_the_entry_and_reopens_the_sale(staff_client, books, pen):
+    sale = confirmed_sale(pen)
+    invoice = invoicing.invoice_issue(sale_id=sale.pk, series_code="F001")
+
+    response = staff_client.post(f"/api/facturas/{invoice.pk}/void/", {"reason": "Datos del cliente errados"})
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "void"
+    assert response.json()["number"] == "F001-00000001"
+    assert Sale.objects.get(pk=sale.pk).status == Sale.Status.CONFIRMED
+    reversal = JournalEntry.objects.get(source="invoice_voided", source_id=invoice.pk)
+    assert reversal.total_debit == Decimal("118.00")
+    # The sale can be invoiced again, with the next number.
+    again = invoicing.invoice_issue(sale_id=sale.pk, series_code="F001")
+    assert again.number == 2
+    assert staff_client.post(f"/api/facturas/{invoice.pk}/void/", {"reason": "otra vez"}).status_code == 409
+    assert staff_client.post(f"/api/facturas/{again.pk}/void/", {"reason": ""}).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pdf_is_made_after_commit_and_served(staff_client, books, pen):
+    sale = confirmed_sale(pen)
+
+    invoice_id = staff_client.post("/api/facturas/", {"sale": sale.pk, "series": "F001"}).json()["id"]
+    response = staff_client.get(f"/api/facturas/{invoice_id}/pdf/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert 'filename="F001-00000001.pdf"' in response["Content-Disposition"]
+
+
+@pytest.mark.django_db
+def test_a_pdf_still_being_made_is_a_202_with_a_retry_hint(staff_client, books, pen):
+    invoice = invoicing.invoice_issue(sale_id=confirmed_sale(pen).pk, series_code="F001")  # not committed: no PDF yet
+
+    response = staff_client.get(f"/api/facturas/{invoice.pk}/pdf/")
+
+    assert response.status_code == 202
+    assert response["Retry-After"] == "2"
+    assert response.json()["code"] == "pdf_pending"
+
+
+@pytest.mark.django_db
+def test_generating_the_pdf_twice_stores_one_file(books, pen):
+    invoice = invoicing.invoice_issue(sale_id=confirmed_sale(pen).pk, series_code="F001")
+
+    assert invoicing.invoice_pdf_generate(invoice_id=invoice.pk) is True
+    assert invoicing.invoice_pdf_generate(invoice_id=invoice.pk) is False
+    invoice.refresh_from_db()
+    assert invoice.pdf.name.endswith(".pdf")
+
+
+@pytest.mark.django_db
+def test_invoice_list_query_budget(staff_client, books, pen, django_assert_max_num_queries):
+    for _ in range(50):
+        invoicing.invoice_issue(sale_id=confirmed_sale(pen).pk, series_code="F001")
+
+    with django_assert_max_num_queries(3):
+        response = staff_client.get("/api/facturas/")
+
+    assert len(response.json()["results"]) == 50
+
+
+# --- concurrent issuing (PostgreSQL) -------------------------------------------------------
+
+CONCURRENT_ISSUERS = 20
+
+
+def _issue_concurrently(sale_ids: list[int], issue) -> list[BaseException]:
+    """Run `issue(sale_id)` for every sale at once, each in its own thread and
+    database connection; returns the errors raised."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(sale_ids))
+
+    def worker(sale_id: int) -> None:
+        try:
+            start.wait()
+            issue(sale_id)
+        except BaseException as error:  # collected and asserted on by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(sale_id,)) for sale_id in sale_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    close_old_connections()
+    return errors
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_issues_get_twenty_gapless_numbers(books, pen):
+    sale_ids = [confirmed_sale(pen).pk for _ in range(CONCURRENT_ISSUERS)]
+
+    errors = _issue_concurrently(sale_ids, lambda sale_id: invoicing.invoice_issue(sale_id=sale_id, series_code="F001"))
+
+    assert errors == []
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, CONCURRENT_ISSUERS + 1))
+    assert InvoiceSeries.objects.get(code="F001").next_number == CONCURRENT_ISSUERS + 1
+
+
+def _issue_without_the_series_lock(sale_id: int) -> None:
+    """The numbering a naive implementation does: read the counter, then write."""
+    with transaction.atomic():
+        series = InvoiceSeries.objects.get(code="F001")
+        number = series.next_number
+        time.sleep(0.05)  # the window every concurrent issuer reads the same counter in
+        InvoiceSeries.objects.filter(pk=series.pk).update(next_number=number + 1)
+        sale = Sale.objects.select_related("client", "currency").get(pk=sale_id)
+        Invoice.objects.create(
+            series=series,
+            number=number,
+            sale=sale,
+            client=sale.client,
+            client_name=sale.client.name,
+            client_document_type="dni",
+            client_document_number=sale.client.document_number,
+            currency=sale.currency,
+            issued_at=sale.created_at,
+        )
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_control_without_the_lock_concurrent_issues_collide(books, pen):
+    sale_ids = [confirmed_sale(pen).pk for _ in range(CONCURRENT_ISSUERS)]
+
+    errors = _issue_concurrently(sale_ids, _issue_without_the_series_lock)
+
+    # Most issuers read the same number: the unique constraint rejects them,
+    # and the counter ends far below the number of invoices attempted.
+    assert any(isinstance(error, IntegrityError) for error in errors)
+    assert Invoice.objects.count() < CONCURRENT_ISSUERS
+    assert InvoiceSeries.objects.get(code="F001").next_number < CONCURRENT_ISSUERS + 1
