@@ -1,5 +1,5 @@
 """Admin registrations, one module per area."""
 
-from core.admin import catalogs, users
+from core.admin import books, catalogs, users
 
-__all__ = ["catalogs", "users"]
+__all__ = ["books", "catalogs", "users"]
