@@ -4,7 +4,7 @@ with their items costs three queries and no model instances."""
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from core.models import Invoice, Payment, Sale, SaleItem
@@ -124,3 +124,7 @@ def _item(item: dict, minor_units: int) -> dict:
         "tax_amount": format_amount(item["tax_amount"], minor_units),
         "total": format_amount(item["total"], minor_units),
     }
+
+
+def sale_count_by_status() -> dict[str, int]:
+    return dict(Sale.objects.values_list("status").annotate(count=Count("id")).order_by("status"))

@@ -1,0 +1,129 @@
+"""A small demo agency for the embedded default: users, clients, products,
+sales in every status, invoices (with their PDFs) and their entries.
+Idempotent: an existing demo agency is left as it is."""
+
+import datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from core.models import Airline, Client, Country, Currency, InvoiceSeries, Product, Supplier, User
+from core.services import invoicing, sales
+from core.services.accounting import chart_of_accounts_load
+from core.services.users import user_create
+
+DEMO_PASSWORD = "travelhub-demo"
+DEMO_USERS = [
+    ("demo-staff", "staff@travelhub.local", User.Role.STAFF, "Ana", "Quispe"),
+    ("demo-host", "host@travelhub.local", User.Role.HOST, "Luis", "Rojas"),
+    ("demo-guest", "guest@travelhub.local", User.Role.GUEST, "Carmen", "Díaz"),
+]
+INVOICE_SERIES = "F001"
+
+
+def demo_users_create() -> User:
+    """Create the demo users; returns the staff one."""
+    for username, email, role, first_name, last_name in DEMO_USERS:
+        if User.objects.filter(username=username).exists():
+            continue
+        user = user_create(
+            username=username, email=email, password=DEMO_PASSWORD, role=role, first_name=first_name, last_name=last_name
+        )
+        if role == User.Role.STAFF:
+            # The demo staff account may manage everything in the admin.
+            user.is_superuser = True
+            user.save(update_fields=["is_superuser"])
+    return User.objects.get(username="demo-staff")
+
+
+def demo_agency_create(*, staff: User) -> bool:
+    """Create the demo agency unless it exists; returns whether it was created.
+    Needs the catalogs (load_catalogs) for currencies and countries."""
+    if Client.objects.filter(document_number="20601234567").exists():
+        return False
+    chart_of_accounts_load()
+    InvoiceSeries.objects.get_or_create(code=INVOICE_SERIES, defaults={"description": "Facturas electrónicas"})
+    pen = Currency.objects.get(code="PEN")
+    usd = Currency.objects.get(code="USD")
+    peru = Country.objects.filter(code="PE").first()
+
+    with transaction.atomic():
+        latam = Supplier.objects.create(
+            name="LATAM Airlines Perú",
+            kind=Supplier.Kind.AIRLINE,
+            airline=Airline.objects.filter(iata_code="LA", active=True).first(),
+            country=peru,
+        )
+        hotel = Supplier.objects.create(name="Hotel Monasterio Cusco", kind=Supplier.Kind.HOTEL, country=peru)
+        operator = Supplier.objects.create(name="Inka Trails Operador", kind=Supplier.Kind.OPERATOR, country=peru)
+        insurer = Supplier.objects.create(name="Rímac Seguros", kind=Supplier.Kind.INSURER, country=peru)
+        ticket = _product("Boleto aéreo nacional", Product.Kind.AIR_TICKET, latam, "0")
+        night = _product("Noche de hotel", Product.Kind.HOTEL, hotel, "18")
+        tour = _product("Tour Machu Picchu (día completo)", Product.Kind.TOUR, operator, "18")
+        insurance = _product("Seguro de viaje", Product.Kind.INSURANCE, insurer, "0")
+        fee = _product("Cargo por emisión", Product.Kind.FEE, None, "18")
+
+        company = _client("Minera Andina S.A.C.", Client.Kind.COMPANY, Client.DocumentType.RUC, "20601234567", peru)
+        person = _client("José Ñáñez Quispe", Client.Kind.PERSON, Client.DocumentType.DNI, "45871236", peru)
+        tourist = _client("Emily Carter", Client.Kind.PERSON, Client.DocumentType.PASSPORT, "X9922114", None, "en")
+        family = _client("María Elena Gutiérrez", Client.Kind.PERSON, Client.DocumentType.DNI, "07418529", peru)
+
+    def sale(client, currency, *items):
+        return sales.sale_create(
+            client=client,
+            currency=currency,
+            created_by=staff,
+            items=[
+                sales.ItemSpec(product=product, description=text, quantity=Decimal(qty), unit_price=Decimal(price))
+                for product, text, qty, price in items
+            ],
+        )
+
+    today = datetime.date.today()
+    # A draft still being put together.
+    sale(family, pen, (tour, "Tour Machu Picchu – 3 personas", "3", "420.00"))
+    # Confirmed, half paid.
+    confirmed = sale(person, pen, (ticket, "LIM–CUZ–LIM, 12–16 dic.", "1", "389.90"), (fee, "", "1", "35.00"))
+    sales.sale_confirm(sale_id=confirmed.pk)
+    sales.payment_record(sale_id=confirmed.pk, amount=Decimal("200.00"), method="transfer", paid_on=today)
+    # Invoiced and fully paid, in dollars.
+    paid = sale(
+        tourist,
+        usd,
+        (night, "Hotel Monasterio, 3 noches", "3", "310.00"),
+        (tour, "Tour Machu Picchu", "1", "150.00"),
+        (insurance, "Seguro de viaje 7 días", "1", "28.50"),
+    )
+    sales.sale_confirm(sale_id=paid.pk)
+    invoice = invoicing.invoice_issue(sale_id=paid.pk, series_code=INVOICE_SERIES)
+    sales.payment_record(sale_id=paid.pk, amount=invoice.total, method="card", paid_on=today, reference="VISA 4242")
+    # Invoiced, not yet paid.
+    unpaid = sale(company, pen, (ticket, "Vuelos corporativos noviembre", "6", "612.40"), (fee, "", "6", "35.00"))
+    sales.sale_confirm(sale_id=unpaid.pk)
+    invoicing.invoice_issue(sale_id=unpaid.pk, series_code=INVOICE_SERIES)
+    # Invoiced with a wrong client name, voided and left confirmed for re-issue.
+    voided = sale(company, pen, (night, "Hotel para gerencia", "2", "280.00"))
+    sales.sale_confirm(sale_id=voided.pk)
+    wrong = invoicing.invoice_issue(sale_id=voided.pk, series_code=INVOICE_SERIES)
+    invoicing.invoice_void(invoice_id=wrong.pk, reason="Razón social errada")
+    # Cancelled before anything happened.
+    cancelled = sale(person, pen, (insurance, "Seguro anual", "1", "120.00"))
+    sales.sale_cancel(sale_id=cancelled.pk)
+    return True
+
+
+def _product(name: str, kind: str, supplier: Supplier | None, tax_rate: str) -> Product:
+    return Product.objects.create(name=name, kind=kind, supplier=supplier, default_tax_rate=Decimal(tax_rate))
+
+
+def _client(name, kind, document_type, number, country, language="es") -> Client:
+    return Client.objects.create(
+        name=name,
+        kind=kind,
+        document_type=document_type,
+        document_number=number,
+        country=country,
+        email=f"{number}@example.com",
+        address="Av. José Larco 1232, Miraflores, Lima" if country else "",
+        preferred_language=language,
+    )
