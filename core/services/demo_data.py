@@ -2,10 +2,10 @@
 sales in every status, invoices (with their PDFs) and their entries.
 Idempotent: an existing demo agency is left as it is."""
 
-import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.models import Airline, Client, Country, Currency, InvoiceSeries, Product, Supplier, User
 from core.services import invoicing, sales
@@ -27,7 +27,12 @@ def demo_users_create() -> User:
         if User.objects.filter(username=username).exists():
             continue
         user = user_create(
-            username=username, email=email, password=DEMO_PASSWORD, role=role, first_name=first_name, last_name=last_name
+            username=username,
+            email=email,
+            password=DEMO_PASSWORD,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
         )
         if role == User.Role.STAFF:
             # The demo staff account may manage everything in the admin.
@@ -79,7 +84,7 @@ def demo_agency_create(*, staff: User) -> bool:
             ],
         )
 
-    today = datetime.date.today()
+    today = timezone.localdate()
     # A draft still being put together.
     sale(family, pen, (tour, "Tour Machu Picchu – 3 personas", "3", "420.00"))
     # Confirmed, half paid.
