@@ -90,6 +90,8 @@ class Server:
         return self.scratch / "server.log"
 
     def start(self, timeout: float = 60) -> Server:
+        if self.process is not None:
+            return self  # already started (`with Server(...).start() as server`)
         if self.kind not in SERVER_COMMANDS:
             raise BenchError(f"unknown server {self.kind!r}; known: {', '.join(SERVER_COMMANDS)}")
         self.scratch = Path(tempfile.mkdtemp(prefix=f"bench-{self.kind}-"))
@@ -155,7 +157,9 @@ class Server:
 
     def stop(self) -> None:
         _running.discard(self)
-        if self.process is not None and self.process.poll() is None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
             for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
                 try:
                     os.killpg(self.process.pid, sig)
@@ -166,10 +170,10 @@ class Server:
                     break
                 except subprocess.TimeoutExpired:
                     continue
-        if self.process is not None:
-            # Workers left behind by a master that died first.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, signal.SIGKILL)
+        # Workers left behind by a master that died first.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process = None
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch = None
