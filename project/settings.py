@@ -239,6 +239,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SaleStatusEnum": "core.models.sales.Sale.Status",
+        "InvoiceStatusEnum": "core.models.invoicing.Invoice.Status",
+    },
 }
 
 # --- Observability --------------------------------------------------------

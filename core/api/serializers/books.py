@@ -5,6 +5,7 @@ serializers validate input (and document it in the schema)."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.serializers.fields import ActiveFlagField
 from core.models import Account, Airline, Client, Country, Currency, Invoice, Payment, Product, Sale, Supplier
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, format_amount
 
@@ -43,6 +44,7 @@ class SupplierSerializer(serializers.ModelSerializer):
     airline = serializers.SlugRelatedField(
         slug_field="iata_code", queryset=Airline.objects.filter(active=True), allow_null=True, required=False
     )
+    active = ActiveFlagField()
 
     class Meta:
         model = Supplier
@@ -60,6 +62,7 @@ class SupplierSerializer(serializers.ModelSerializer):
 
 class ProductSerializer(serializers.ModelSerializer):
     supplier_name = serializers.CharField(source="supplier.name", read_only=True, default=None)
+    active = ActiveFlagField()
 
     class Meta:
         model = Product
@@ -204,6 +207,7 @@ class AccountSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(
         slug_field="code", queryset=Account.objects.all(), allow_null=True, required=False
     )
+    active = ActiveFlagField()
 
     class Meta:
         model = Account

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from core.api.serializers.fields import ActiveFlagField
 from core.models import Airline, Airport, City, Country, Currency
 
 
 class CurrencySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, help_text="Nombre en el idioma de la petición (Accept-Language).")
+    active = ActiveFlagField()
 
     class Meta:
         model = Currency
@@ -52,6 +54,7 @@ class AirlineSerializer(serializers.ModelSerializer):
     country = serializers.SlugRelatedField(
         slug_field="code", queryset=Country.objects.all(), allow_null=True, required=False
     )
+    active = ActiveFlagField()
 
     class Meta:
         model = Airline

@@ -88,12 +88,13 @@ def test_only_confirmed_sales_are_invoiced(staff_client, books, pen, status):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("body", "status"),
-    [({"sale": 1, "series": "ZZZ"}, 400), ({"series": "F001"}, 400), ({"sale": 99999, "series": "F001"}, 404)],
+    [({"series": "ZZZ"}, 400), ({"sale": None}, 400), ({"sale": 99999999}, 404)],
 )
 def test_bad_invoice_requests_write_nothing(staff_client, books, pen, body, status):
-    confirmed_sale(pen)
+    sale = confirmed_sale(pen)
+    payload = {key: value for key, value in {"sale": sale.pk, "series": "F001", **body}.items() if value is not None}
 
-    response = staff_client.post("/api/facturas/", body)
+    response = staff_client.post("/api/facturas/", payload)
 
     assert response.status_code == status
     assert response.json()["detail"]

@@ -381,3 +381,12 @@ def test_clients_are_unique_per_document_and_searchable(staff_client):
 
     assert duplicate.status_code == 400
     assert staff_client.get("/api/clientes/?search=4567").json()["results"][0]["name"] == "Ana Quispe"
+
+
+def test_a_form_posted_product_without_active_is_active(staff_client):
+    supplier = staff_client.post("/api/proveedores/", {"name": "Inka Trails", "kind": "operator"})
+
+    product = staff_client.post("/api/productos/", {"name": "Tour", "kind": "tour", "supplier": supplier.json()["id"]})
+
+    assert supplier.json()["active"] is True
+    assert product.json()["active"] is True

@@ -1,0 +1,12 @@
+from rest_framework import serializers
+
+
+class ActiveFlagField(serializers.BooleanField):
+    """A boolean whose omission means its default, also in form-encoded input
+    (DRF otherwise reads an omitted form field as an unchecked box: False)."""
+
+    default_empty_html = serializers.empty
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default", True)
+        super().__init__(**kwargs)
