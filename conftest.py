@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from core.cache import local_tier
+from core.cache import local_tier, shared_cache_breaker
 from project.celery import app as celery_app
 
 
@@ -99,6 +99,7 @@ def _empty_cache():
     # Every test starts with nothing cached, in Redis and in this process.
     cache.clear()
     local_tier.drop()
+    shared_cache_breaker.reset()
 
 
 @pytest.fixture

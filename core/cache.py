@@ -54,10 +54,36 @@ class SharedCacheUnavailable(Exception):
     """The shared cache (Redis) could not be reached."""
 
 
+class SharedCacheBreaker:
+    """After a failure the shared cache is left alone for a few seconds, so a
+    dead Redis costs each process one connect timeout now and then instead of
+    one per request."""
+
+    pause_seconds = 5.0
+
+    def __init__(self) -> None:
+        self.closed_until = 0.0
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self.closed_until
+
+    def trip(self) -> None:
+        self.closed_until = time.monotonic() + self.pause_seconds
+
+    def reset(self) -> None:
+        self.closed_until = 0.0
+
+
+shared_cache_breaker = SharedCacheBreaker()
+
+
 def _shared(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    if not shared_cache_breaker.allows():
+        raise SharedCacheUnavailable
     try:
         return operation(*args, **kwargs)
     except RedisError as error:
+        shared_cache_breaker.trip()
         logger.warning("shared cache unavailable: %s", error)
         raise SharedCacheUnavailable from error
 
@@ -192,12 +218,13 @@ def _variant_key(catalog: str, version: int, variant: str) -> str:
     return f"catalog:{catalog}:v{version}:{digest}"
 
 
-def get_or_compute(catalog: str, variant: str, compute: Callable[[], T | None], timeout: int) -> T | None:
+def get_or_compute(catalog: str, variant: str, compute: Callable[[], T | None] | None, timeout: int) -> T | None:
     """Return the cached value of `variant` of `catalog`, computing it at most
     once across processes when it is missing. `compute` may return None for a
-    value that must not be cached (an error response, say)."""
+    value that must not be cached (an error response, say); without `compute`
+    a miss is just None."""
     if not catalog_cache_enabled():
-        return compute()
+        return compute() if compute else None
     use_local = _local_enabled()
     generation = local_tier.generation
     version = local_tier.version(catalog) if use_local else None
@@ -213,15 +240,22 @@ def get_or_compute(catalog: str, variant: str, compute: Callable[[], T | None], 
         value = _shared(cache.get, key)
         if value is not None:
             catalog_cache_lookups.labels(catalog, "shared", "hit").inc()
+        elif compute is None:
+            return None
         else:
             catalog_cache_lookups.labels(catalog, "shared", "miss").inc()
             value = _compute_once(key, compute, timeout)
     except SharedCacheUnavailable:
         catalog_cache_lookups.labels(catalog, "shared", "error").inc()
-        return compute()
+        return compute() if compute else None
     if value is not None and use_local:
         local_tier.put(catalog, version, variant, value, timeout, generation)
     return value
+
+
+def peek(catalog: str, variant: str, timeout: int) -> Any | None:
+    """The cached value, or None: never computes."""
+    return get_or_compute(catalog, variant, None, timeout)
 
 
 def _compute_once(key: str, compute: Callable[[], T | None], timeout: int) -> T | None:

@@ -52,17 +52,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestMetricsMiddleware",
+    "core.middleware.CacheHeaderMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.QueryCountDebugMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Answers cached catalog reads; what follows is not needed for them.
+    "core.api.caching.CatalogCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "core.middleware.CacheHeaderMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
@@ -386,6 +388,13 @@ def test_catalogs_are_served_from_the_database_when_redis_is_down(api_client, pe
     assert response.status_code == 200
     assert response.json()[0]["name"] == "Perú"
     assert "shared cache unavailable" in caplog.text
+
+    # The next requests do not wait for Redis again.
+    started = time.monotonic()
+    for _ in range(5):
+        assert api_client.get("/api/paises/").status_code == 200
+    assert time.monotonic() - started < 0.2 * 5
+    assert caplog.text.count("shared cache unavailable") == 1
 
 
 def test_catalogs_work_with_the_cache_disabled(api_client, peru, settings, django_assert_num_queries):
