@@ -3,6 +3,7 @@ from core.models.catalogs import Airline, Airport, City, Country, Currency
 from core.models.invoicing import Invoice, InvoiceLine, InvoiceSeries
 from core.models.parties import Client, Product, Supplier
 from core.models.sales import Payment, Sale, SaleItem
+from core.models.tickets import ImportedTicket, TicketDocument, TicketSegment
 from core.models.users import User
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "Client",
     "Country",
     "Currency",
+    "ImportedTicket",
     "Invoice",
     "InvoiceLine",
     "InvoiceSeries",
@@ -23,5 +25,7 @@ __all__ = [
     "Sale",
     "SaleItem",
     "Supplier",
+    "TicketDocument",
+    "TicketSegment",
     "User",
 ]

@@ -73,6 +73,15 @@ class SaleItem(models.Model):
     tax_amount = money_field(_("impuestos"))
     total = money_field(_("total"))
     position = models.PositiveSmallIntegerField(_("orden"), default=0)
+    # A ticket becomes one item, once: the one-to-one makes a second impossible.
+    imported_ticket = models.OneToOneField(
+        "core.ImportedTicket",
+        verbose_name=_("boleto importado"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sale_item",
+    )
 
     class Meta:
         verbose_name = _("ítem de venta")
