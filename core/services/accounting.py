@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
@@ -99,32 +100,35 @@ def _check_balanced(lines: list[LineSpec]) -> None:
         )
 
 
+def _invoice_issued_lines(invoice: Invoice) -> list[LineSpec]:
+    return [
+        LineSpec(RECEIVABLE_ACCOUNT, debit=invoice.total),
+        LineSpec(SERVICE_REVENUE_ACCOUNT, credit=invoice.subtotal),
+        LineSpec(SALES_TAX_ACCOUNT, credit=invoice.tax_total),
+    ]
+
+
 def journal_post_invoice_issued(invoice: Invoice) -> JournalEntry:
     return journal_entry_post(
-        date=invoice.issued_at.date(),
+        date=timezone.localdate(invoice.issued_at),
         description=_("Factura %(number)s") % {"number": invoice.full_number},
         currency=invoice.currency,
         source=JournalEntry.Source.INVOICE_ISSUED,
         source_id=invoice.pk,
-        lines=[
-            LineSpec(RECEIVABLE_ACCOUNT, debit=invoice.total),
-            LineSpec(SERVICE_REVENUE_ACCOUNT, credit=invoice.subtotal),
-            LineSpec(SALES_TAX_ACCOUNT, credit=invoice.tax_total),
-        ],
+        lines=_invoice_issued_lines(invoice),
     )
 
 
 def journal_post_invoice_voided(invoice: Invoice) -> JournalEntry:
+    """The issuing entry reversed: every debit becomes a credit and back."""
     return journal_entry_post(
-        date=invoice.voided_at.date(),
+        date=timezone.localdate(invoice.voided_at),
         description=_("Anulación de la factura %(number)s") % {"number": invoice.full_number},
         currency=invoice.currency,
         source=JournalEntry.Source.INVOICE_VOIDED,
         source_id=invoice.pk,
         lines=[
-            LineSpec(SERVICE_REVENUE_ACCOUNT, debit=invoice.subtotal),
-            LineSpec(SALES_TAX_ACCOUNT, debit=invoice.tax_total),
-            LineSpec(RECEIVABLE_ACCOUNT, credit=invoice.total),
+            LineSpec(line.account_code, debit=line.credit, credit=line.debit) for line in _invoice_issued_lines(invoice)
         ],
     )
 
