@@ -286,3 +286,19 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Notification queue, outgoing webhooks, analytics ---------------------
+
+# A claimed notification or delivery belongs to its worker for this long; a
+# worker that dies loses it after the lease and another one takes it.
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# Failed attempt n waits base * 2^(n-1) seconds, ±20%: 30 s, 1 min, 2 min ... 8 min.
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_PUSH_PROVIDER = env.str(
+    "NOTIFICATION_PUSH_PROVIDER", default="core.services.notification_channels.LoggingPushProvider"
+)
+NOTIFICATION_PUSH_FILE = env.str("NOTIFICATION_PUSH_FILE", default=str(BASE_DIR / "push.jsonl"))
+# Only tests and local development send webhooks to loopback or private addresses.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15)
