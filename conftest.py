@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -49,6 +50,10 @@ def celery_worker(settings):
         env=env,
     )
     celery_app.conf.task_always_eager = False
+    # Eager tasks run by concurrent threads in earlier tests can leave
+    # Celery's process-wide "inside a task" flag set (apply() saves and
+    # restores it without a lock); this test process is not a task.
+    _set_task_join_will_block(False)
     try:
         _wait_for_worker()
         yield worker
