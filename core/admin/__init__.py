@@ -1,5 +1,5 @@
 """Admin registrations, one module per area."""
 
-from core.admin import books, catalogs, users
+from core.admin import books, catalogs, notifications, users, webhooks
 
-__all__ = ["books", "catalogs", "users"]
+__all__ = ["books", "catalogs", "notifications", "users", "webhooks"]

@@ -3,6 +3,8 @@ from rest_framework.routers import DefaultRouter
 
 from core.api.views import books, catalogs
 from core.api.views.auth import ObtainTokenView
+from core.api.views.notifications import NotificationPreferencesView
+from core.api.views.webhooks import WebhookDeliveryViewSet, WebhookEndpointViewSet, WebhookEventTypesView
 
 router = DefaultRouter()
 router.register("paises", catalogs.CountryViewSet, basename="country")
@@ -17,9 +19,13 @@ router.register("ventas", books.SaleViewSet, basename="sale")
 router.register("facturas", books.InvoiceViewSet, basename="invoice")
 router.register("cuentas-contables", books.AccountViewSet, basename="account")
 router.register("asientos-contables", books.JournalEntryViewSet, basename="journal-entry")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-entregas", WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("webhook-eventos/", WebhookEventTypesView.as_view(), name="webhook-event-types"),
+    path("notificaciones/preferencias/", NotificationPreferencesView.as_view(), name="notification-preferences"),
     path("reportes/balance-comprobacion/", books.TrialBalanceView.as_view(), name="trial-balance"),
     *router.urls,
 ]
