@@ -169,11 +169,19 @@ def notification_queue_claim(
     duplicates it causes."""
     now = now or timezone.now()
     token = uuid.uuid4()
+    if not locking:
+        # Read what is not done yet and go: no flag, no lock, no lease.
+        rows = list(
+            Notification.objects.filter(done_at__isnull=True, available_at__lte=now)
+            .order_by("-priority", "created_at")
+            .values_list("id", "recipient_id", "kind")[:batch_size]
+        )
+        return Claim(token=token, notifications=[ClaimedNotification(*row) for row in rows])
     due = Notification.objects.filter(done_at__isnull=True, processing=False, available_at__lte=now).order_by(
         "-priority", "created_at"
     )
     with transaction.atomic():
-        if locking and _supports_skip_locked():
+        if _supports_skip_locked():
             due = due.select_for_update(skip_locked=True)
         rows = list(due.values_list("id", "recipient_id", "kind")[:batch_size])
         if rows:
@@ -208,7 +216,10 @@ def _fan_out(claim: Claim, *, locking: bool, now: datetime) -> list[tuple[int, i
             ],
             ignore_conflicts=True,
         )
-        pending = NotificationDelivery.objects.filter(notification_id__in=owned_ids, status=Status.PENDING)
+        pending = NotificationDelivery.objects.filter(notification_id__in=owned_ids)
+        if locking:
+            pending = pending.filter(status=Status.PENDING)
+        # (The naive way sends every delivery of what it read, whatever its state.)
         to_send = list(pending.values_list("id", "attempt_count"))
         pending.update(status=Status.SENDING, attempt_count=F("attempt_count") + 1, next_attempt_at=now + _lease())
         Notification.objects.filter(id__in=owned_ids).update(
@@ -247,7 +258,6 @@ def notification_queue_sweep(*, now: datetime | None = None) -> int:
         lock_owner="",
         locked_at=None,
         lease_expires_at=None,
-        available_at=now,
         retry_count=F("retry_count") + 1,
     )
     if swept:

@@ -7,11 +7,11 @@ import socket
 
 from django.core.management.base import BaseCommand
 
-from core.services.notifications import notification_queue_drain
+from core.services.notifications import notification_deliveries_retry_due, notification_queue_drain
 
 
 class Command(BaseCommand):
-    help = "Claim, fan out and send queued notifications until none is due."
+    help = "Claim, fan out and send queued notifications, then due retries, until none is due."
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=200)
@@ -30,4 +30,9 @@ class Command(BaseCommand):
             max_seconds=options["max_seconds"],
             locking=not options["without_locking"],
         )
-        self.stdout.write(f"{options['name']}: {handled} notification(s)")
+        # Then the deliveries that are due again: failed ones past their wait,
+        # and those a dead worker was sending when its lease ran out.
+        retried = 0
+        while sent := notification_deliveries_retry_due(batch_size=options["batch_size"]):
+            retried += sent
+        self.stdout.write(f"{options['name']}: {handled} notification(s), {retried} retried deliveries sent")

@@ -1,0 +1,364 @@
+"""The notification queue: enqueueing in the caller's transaction,
+preferences, retries and dead-lettering, and — on PostgreSQL with real worker
+processes — exactly-once draining, a killed worker, a worker that finishes
+late, and the naive claim that shows the duplicates these guard against."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.models import Notification, NotificationDelivery, NotificationOptOut, NotificationPreference
+from core.notification_kinds import WEBHOOK_ENDPOINT_DISABLED
+from core.services import notifications
+from core.services.notification_channels import DeliveryFailed
+from core.tests.factories import UserFactory
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+KIND = WEBHOOK_ENDPOINT_DISABLED
+DATA = {"url": "https://hooks.example.com/x", "reason_code": "gone", "failing_days": 5}
+Status = NotificationDelivery.Status
+
+
+def _push_only(user) -> None:
+    """The user gets this kind by push only, so each delivery is one line in the push file."""
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user=user, kind=KIND, channel="email", enabled=False),
+            NotificationPreference(user=user, kind=KIND, channel="in_app", enabled=False),
+            NotificationPreference(user=user, kind=KIND, channel="push", enabled=True),
+        ]
+    )
+
+
+def _queue(user, count: int) -> None:
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        (
+            Notification(recipient=user, kind=KIND, language="es", subject=f"n{i}", body="b", created_at=now)
+            for i in range(count)
+        ),
+        batch_size=2000,
+    )
+
+
+def _database_url() -> str:
+    from conftest import _database_url as url_of
+
+    return url_of(connection.settings_dict)
+
+
+def _worker(push_file: Path, *args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_notification_worker", *args],
+        cwd=REPO_ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "SECRET_KEY": "test",
+            "NOTIFICATION_PUSH_PROVIDER": "core.services.notification_channels.FilePushProvider",
+            "NOTIFICATION_PUSH_FILE": str(push_file),
+            "LOG_LEVEL": "ERROR",
+            **env,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _pushed_ids(push_file: Path) -> list[str]:
+    if not push_file.exists():
+        return []
+    return [json.loads(line)["title"] for line in push_file.read_text().splitlines()]
+
+
+def _finish(*workers: subprocess.Popen, check: bool = True) -> None:
+    for worker in workers:
+        output, _ = worker.communicate(timeout=120)
+        assert worker.returncode == 0 or not check, output
+
+
+# --- service level, both databases ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_enqueues_nothing():
+    # given
+    user = UserFactory()
+
+    # when
+    def change_that_fails():
+        with transaction.atomic():
+            notifications.enqueue_notification(recipient=user, kind=KIND, data=DATA)
+            raise RuntimeError("the caller's change fails")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
+
+    # then
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_notification_is_rendered_in_the_recipients_language():
+    spanish, english = UserFactory(preferred_language="es"), UserFactory(preferred_language="en")
+
+    first = notifications.send_notification_async(KIND, spanish, DATA)
+    second = notifications.send_notification_async(KIND, english, DATA)
+
+    assert first.subject == "Desactivamos tu webhook https://hooks.example.com/x"
+    assert "Motivo: respondió 410 Gone" in first.body
+    assert second.subject == "We disabled your webhook https://hooks.example.com/x"
+
+
+@pytest.mark.django_db
+def test_a_drained_notification_reaches_the_default_channels(mailoutbox):
+    user = UserFactory(email="ana@example.com")
+    notifications.enqueue_notification(recipient=user, kind=KIND, data=DATA)
+
+    handled = notifications.notification_queue_drain(worker="w")
+
+    assert handled == 1
+    assert sorted(NotificationDelivery.objects.values_list("channel", "status")) == [
+        ("email", "sent"),
+        ("in_app", "sent"),
+    ]
+    assert [message.to for message in mailoutbox] == [["ana@example.com"]]
+    assert Notification.objects.get().done_at is not None
+
+
+@pytest.mark.django_db
+def test_preferences_and_unsubscribe_are_honoured(mailoutbox):
+    # given: one user turned e-mail off and push on, another unsubscribed
+    chooser, gone = UserFactory(), UserFactory()
+    NotificationPreference.objects.create(user=chooser, kind=KIND, channel="email", enabled=False)
+    NotificationPreference.objects.create(user=chooser, kind=KIND, channel="push", enabled=True)
+    NotificationOptOut.objects.create(user=gone)
+    notifications.enqueue_notification(recipient=chooser, kind=KIND, data=DATA)
+    notifications.enqueue_notification(recipient=gone, kind=KIND, data=DATA)
+
+    # when
+    notifications.notification_queue_drain(worker="w")
+
+    # then
+    assert sorted(
+        NotificationDelivery.objects.filter(notification__recipient=chooser).values_list("channel", flat=True)
+    ) == [
+        "in_app",
+        "push",
+    ]
+    assert not NotificationDelivery.objects.filter(notification__recipient=gone).exists()
+    assert mailoutbox == []
+    assert Notification.objects.filter(done_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_transient_failures_back_off_then_the_delivery_is_dead(monkeypatch, settings):
+    # given: an e-mail server that always fails, and a clock we move by hand
+    settings.NOTIFICATION_MAX_ATTEMPTS = 4
+    settings.NOTIFICATION_RETRY_BASE_SECONDS = 30
+
+    def failing_send(delivery):
+        raise DeliveryFailed("SMTP 451 try later")
+
+    monkeypatch.setattr(notifications, "channel_send", failing_send)
+    user = UserFactory()
+    NotificationPreference.objects.create(user=user, kind=KIND, channel="in_app", enabled=False)
+    notifications.enqueue_notification(recipient=user, kind=KIND, data=DATA)
+    before = timezone.now()
+    notifications.notification_queue_drain(worker="w")
+    delivery = NotificationDelivery.objects.get()
+    waits = []
+
+    # when: each retry is run when it is due, and not a second earlier
+    while delivery.status == Status.FAILED:
+        waits.append((delivery.next_attempt_at - before).total_seconds())
+        notifications.notification_deliveries_retry_due(now=delivery.next_attempt_at - timedelta(seconds=1))
+        assert NotificationDelivery.objects.get().attempt_count == delivery.attempt_count
+        before = timezone.now()
+        notifications.notification_deliveries_retry_due(now=delivery.next_attempt_at)
+        delivery.refresh_from_db()
+
+    # then: 30 s, 60 s, 120 s (±20%), then dead after the fourth attempt
+    assert delivery.status == Status.DEAD
+    assert delivery.attempt_count == 4
+    assert delivery.last_error == "SMTP 451 try later"
+    for wait, base in zip(waits, [30, 60, 120], strict=True):
+        assert base * 0.8 - 1 <= wait <= base * 1.2 + 1
+
+    # and staff's retry gives it exactly one more attempt
+    monkeypatch.setattr(notifications, "channel_send", lambda delivery: None)
+    assert notifications.notification_delivery_retry_now(delivery_ids=[delivery.id]) == 1
+    notifications.notification_deliveries_retry_due()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempt_count) == (Status.SENT, 5)
+
+
+@pytest.mark.django_db
+def test_rows_of_a_worker_that_died_after_claiming_are_swept_and_delivered_once(tmp_path, settings):
+    # given: a worker claimed a batch and died before fanning it out
+    settings.NOTIFICATION_PUSH_PROVIDER = "core.services.notification_channels.FilePushProvider"
+    settings.NOTIFICATION_PUSH_FILE = str(tmp_path / "push.jsonl")
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 20)
+    dead_claim = notifications.notification_queue_claim(worker="dead", batch_size=20)
+    assert len(dead_claim.notifications) == 20
+
+    # when: a sweep before the lease ends changes nothing; one after it gives them back
+    assert notifications.notification_queue_sweep() == 0
+    assert notifications.notification_queue_drain(worker="alive") == 0
+    later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS + 1)
+    assert notifications.notification_queue_sweep(now=later) == 20
+    notifications.notification_queue_drain(worker="alive")
+
+    # then
+    assert sorted(_pushed_ids(tmp_path / "push.jsonl")) == sorted(f"n{i}" for i in range(20))
+    assert set(Notification.objects.values_list("retry_count", flat=True)) == {1}
+
+
+@pytest.mark.django_db
+def test_a_late_worker_writes_nothing_once_its_claim_was_taken_back(tmp_path, settings):
+    # given: worker A's claim expired and B took the rows
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 5)
+    late = notifications.notification_queue_claim(worker="A", batch_size=5)
+    notifications.notification_queue_sweep(
+        now=timezone.now() + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS + 1)
+    )
+    notifications.notification_queue_claim(worker="B", batch_size=5)
+
+    # when: A wakes up and fans out its old claim
+    to_send = notifications._fan_out(late, locking=True, now=timezone.now())
+
+    # then: nothing — B's claim is the only valid one
+    assert to_send == []
+    assert not NotificationDelivery.objects.exists()
+    assert set(Notification.objects.values_list("lock_owner", flat=True)) == {"B"}
+
+
+# --- real worker processes on PostgreSQL --------------------------------------------
+
+
+@pytest.mark.postgresql
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_four_workers_drain_ten_thousand_notifications_exactly_once(tmp_path):
+    # given
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 10_000)
+    push_file = tmp_path / "push.jsonl"
+
+    # when
+    workers = [_worker(push_file, "--name", f"w{n}") for n in range(4)]
+    _finish(*workers)
+
+    # then
+    pushed = _pushed_ids(push_file)
+    assert len(pushed) == 10_000
+    assert len(set(pushed)) == 10_000
+    assert Notification.objects.filter(done_at__isnull=True).count() == 0
+    assert NotificationDelivery.objects.filter(status=Status.SENT).count() == 10_000
+
+
+@pytest.mark.postgresql
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_control_the_naive_claim_delivers_twice(tmp_path):
+    """Proof that the test above can fail: without SKIP LOCKED, leases and
+    fencing, concurrent workers read the same rows and send them twice."""
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 3000)
+    push_file = tmp_path / "push.jsonl"
+
+    workers = [_worker(push_file, "--without-locking", "--batch-size", "500", "--name", f"w{n}") for n in range(4)]
+    # Unlocked workers also deadlock on each other's rows now and then; what
+    # matters here is what they sent before.
+    _finish(*workers, check=False)
+
+    pushed = _pushed_ids(push_file)
+    assert len(pushed) > len(set(pushed)), "the naive claim happened to deliver no duplicate"
+
+
+def _wait_for(condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.postgresql
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_loses_its_rows_to_another_after_the_lease(tmp_path):
+    # given: worker A took a batch for sending and hangs before sending any
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 50)
+    push_file = tmp_path / "push.jsonl"
+    stalled = _worker(
+        push_file,
+        "--name",
+        "A",
+        NOTIFICATION_PUSH_PROVIDER="core.tests.push_providers.StallingPushProvider",
+        PUSH_STALL_SECONDS="600",
+        NOTIFICATION_LEASE_SECONDS="3",
+    )
+    _wait_for(lambda: NotificationDelivery.objects.filter(status=Status.SENDING).count() == 50)
+
+    # when: A is killed; B runs before the lease ends, then after it
+    stalled.send_signal(signal.SIGKILL)
+    stalled.wait(timeout=10)
+    _finish(_worker(push_file, "--name", "B-early"))
+    assert _pushed_ids(push_file) == []
+    time.sleep(3.5)
+    _finish(_worker(push_file, "--name", "B"))
+
+    # then: every notification delivered, once
+    pushed = _pushed_ids(push_file)
+    assert sorted(pushed) == sorted(f"n{i}" for i in range(50))
+    assert NotificationDelivery.objects.filter(status=Status.SENT).count() == 50
+
+
+@pytest.mark.postgresql
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_finishes_late_sends_nothing_another_has_sent(tmp_path):
+    # given: worker A hangs for longer than its lease on its first send
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 30)
+    push_file = tmp_path / "push.jsonl"
+    late = _worker(
+        push_file,
+        "--name",
+        "A",
+        NOTIFICATION_PUSH_PROVIDER="core.tests.push_providers.StallingPushProvider",
+        PUSH_STALL_SECONDS="6",
+        NOTIFICATION_LEASE_SECONDS="3",
+    )
+    _wait_for(lambda: NotificationDelivery.objects.filter(status=Status.SENDING).count() == 30)
+
+    # when: B takes the rows after the lease, and A then wakes up and carries on
+    time.sleep(3.5)
+    _finish(_worker(push_file, "--name", "B"))
+    _finish(late)
+
+    # then: each one was sent once, by B
+    pushed = _pushed_ids(push_file)
+    assert sorted(pushed) == sorted(f"n{i}" for i in range(30))
+    assert NotificationDelivery.objects.filter(status=Status.SENT).count() == 30
