@@ -35,3 +35,11 @@ class Conflict(DomainError):
     status_code = 409
     code = "conflict"
     default_message = _("El cambio no es posible en el estado actual.")
+
+
+class PayloadTooLarge(DomainError):
+    """An upload over the size the endpoint accepts."""
+
+    status_code = 413
+    code = "too_large"
+    default_message = _("El archivo es demasiado grande.")

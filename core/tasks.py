@@ -1,7 +1,9 @@
 from celery import shared_task
+from django.db import OperationalError
 
 from core.services.cache_warmup import warm_catalog_caches
 from core.services.invoicing import invoice_pdf_generate
+from core.services.ticket_import import ticket_document_finish, ticket_process, ticket_receipt_pdf_generate
 
 
 @shared_task(name="core.warmup_cache")
@@ -12,11 +14,24 @@ def warmup_cache_task() -> dict[str, int]:
 
 @shared_task(name="core.generate_pdf", autoretry_for=(OSError,), retry_backoff=5, max_retries=5)
 def generate_pdf_async(document: str, document_id: int) -> bool:
-    """Render and store the PDF of a document ("invoice", ...). A no-op when it
+    """Render and store the PDF of a document ("invoice", "ticket"). A no-op when it
     already has one, so running it twice makes one file."""
     if document == "invoice":
         return invoice_pdf_generate(invoice_id=document_id)
+    if document == "ticket":
+        return ticket_receipt_pdf_generate(ticket_id=document_id)
     raise ValueError(f"no PDF is made for {document!r}")
+
+
+# A lost connection or a deadlock is worth another try; a bad document is not
+# (ticket_process records it on the row).
+@shared_task(name="core.process_ticket", autoretry_for=(OperationalError,), retry_backoff=5, max_retries=5)
+def process_ticket_async(ticket_id: int) -> None:
+    """Parse an imported ticket's document, then make sure each parsed ticket
+    of it has its sale item and receipt PDF. Running it again (a redelivery,
+    a retry) only finishes what a previous run left undone."""
+    ticket_process(ticket_id=ticket_id)
+    ticket_document_finish(ticket_id=ticket_id)
 
 
 # --- The async backbone: notification queue, webhooks, analytics -------------

@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SaleStatusEnum": "core.models.sales.Sale.Status",
         "InvoiceStatusEnum": "core.models.invoicing.Invoice.Status",
+        "ImportedTicketStatusEnum": "core.models.tickets.ImportedTicket.Status",
     },
 }
 

@@ -3,7 +3,7 @@
 Every error is JSON: {"detail": <message>, "code": <machine code>} and, for
 invalid fields, "errors": {field: [messages]}."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
@@ -23,6 +23,11 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_django_validation_detail(exc))
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": _("La petición es demasiado grande."), "code": "too_large"},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     elif isinstance(exc, ProtectedError):
         return Response(
             {"detail": _("El registro está en uso y no se puede eliminar."), "code": "protected"},

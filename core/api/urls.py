@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from core.api.views import books, catalogs
+from core.api.views import books, catalogs, tickets
 from core.api.views.auth import ObtainTokenView
 from core.api.views.notifications import NotificationPreferencesView
 from core.api.views.webhooks import WebhookDeliveryViewSet, WebhookEndpointViewSet, WebhookEventTypesView
@@ -21,6 +21,7 @@ router.register("cuentas-contables", books.AccountViewSet, basename="account")
 router.register("asientos-contables", books.JournalEntryViewSet, basename="journal-entry")
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-entregas", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("boletos-importados", tickets.ImportedTicketViewSet, basename="imported-ticket")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),

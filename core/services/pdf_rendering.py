@@ -26,7 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.models import Currency, Invoice, InvoiceLine
+from core.models import Currency, ImportedTicket, Invoice, InvoiceLine, TicketSegment
 from core.money import round_money
 
 # Bitstream Vera ships with reportlab and is embedded in the PDF, so accents,
@@ -133,7 +133,7 @@ def _render(invoice: Invoice, lines: list[InvoiceLine], agency: Agency) -> bytes
         _story(invoice, lines, agency),
         onFirstPage=partial(_decorate_page, invoice=invoice, running_header=None),
         onLaterPages=partial(_decorate_page, invoice=invoice, running_header=_running_header(invoice, agency)),
-        canvasmaker=partial(PageCountingCanvas, footer=partial(_draw_footer, invoice=invoice)),
+        canvasmaker=partial(PageCountingCanvas, footer=partial(_draw_footer, notice=_invoice_notice(invoice))),
     )
     return buffer.getvalue()
 
@@ -346,6 +346,10 @@ def currency_sign(currency: Currency) -> str:
 # --- Drawn on every page ---------------------------------------------------
 
 
+def _invoice_notice(invoice: Invoice) -> str:
+    return _("Representación impresa de la factura electrónica %(number)s") % {"number": invoice.full_number}
+
+
 def _running_header(invoice: Invoice, agency: Agency) -> str:
     return f"{agency.name} · {_('FACTURA ELECTRÓNICA')} {invoice.full_number}"
 
@@ -374,13 +378,12 @@ def _draw_void_watermark(canvas: Canvas) -> None:
     canvas.drawCentredString(0, -35, _("ANULADA"))
 
 
-def _draw_footer(canvas: Canvas, page: int, pages: int, *, invoice: Invoice) -> None:
+def _draw_footer(canvas: Canvas, page: int, pages: int, *, notice: str) -> None:
     canvas.saveState()
     canvas.setStrokeColor(RULE)
     canvas.line(MARGIN, 14 * mm, PAGE_WIDTH - MARGIN, 14 * mm)
     canvas.setFont(FONT, 7.5)
     canvas.setFillColor(MUTED)
-    notice = _("Representación impresa de la factura electrónica %(number)s") % {"number": invoice.full_number}
     canvas.drawString(MARGIN, 10 * mm, notice)
     canvas.drawRightString(
         PAGE_WIDTH - MARGIN, 10 * mm, _("Página %(page)d de %(pages)d") % {"page": page, "pages": pages}
@@ -407,3 +410,211 @@ class PageCountingCanvas(Canvas):
             self._footer(self, number, len(self._pages))
             super().showPage()
         super().save()
+
+
+# --- Imported ticket receipt -----------------------------------------------
+
+# Flight, from, to, date, departs, arrives, class, fare basis, baggage, status.
+SEGMENT_COLUMN_WIDTHS = [16 * mm, 34 * mm, 34 * mm, 20 * mm, 13 * mm, 13 * mm, 11 * mm, 19 * mm, 10 * mm, 10 * mm]
+TICKET_BOX_WIDTH = 72 * mm
+
+
+def ticket_receipt_pdf_bytes(ticket: ImportedTicket, record: dict, segments: list[TicketSegment]) -> bytes:
+    """The receipt of an imported ticket: passenger, itinerary, fare, taxes
+    and total of its effective record (parsed + corrections), in Spanish
+    unless another language is active."""
+    agency = agency_from_settings()
+    number = ticket.ticket_number or str(ticket.pk)
+    buffer = BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
+        title=_("Boleto %(number)s") % {"number": number},
+        author=agency.name,
+    )
+    story = [
+        _ticket_header(ticket, record, agency),
+        Spacer(0, 6 * mm),
+        _ticket_passenger_and_issue(ticket, record),
+        Spacer(0, 6 * mm),
+        Paragraph(escape(_("ITINERARIO")), LABEL),
+        Spacer(0, 1.5 * mm),
+        _ticket_segments_table(segments),
+        Spacer(0, 6 * mm),
+        KeepTogether(_ticket_amounts(record)),
+    ]
+    notice = _("Recibo del boleto electrónico %(number)s") % {"number": number}
+    document.build(
+        story,
+        canvasmaker=partial(PageCountingCanvas, footer=partial(_draw_footer, notice=notice)),
+    )
+    return buffer.getvalue()
+
+
+def _ticket_header(ticket: ImportedTicket, record: dict, agency: Agency) -> Table:
+    agency_block = [
+        Paragraph(escape(agency.name), AGENCY_NAME),
+        Paragraph(f"RUC {escape(agency.tax_id)}", TEXT),
+        Paragraph(escape(agency.address), TEXT),
+        Paragraph(escape(agency.email), TEXT),
+    ]
+    rows = [
+        [Paragraph(escape(_("RECIBO DE BOLETO ELECTRÓNICO")), BOX_TITLE)],
+        [Paragraph(escape(_format_ticket_number(ticket.ticket_number)), BOX_NUMBER)],
+        [Paragraph(escape(_("Código de reserva: %(pnr)s") % {"pnr": ticket.pnr or "—"}), BOX_TEXT)],
+    ]
+    if record.get("airline_pnr"):
+        rows.append([Paragraph(escape(_("Reserva aerolínea: %(pnr)s") % {"pnr": record["airline_pnr"]}), BOX_TEXT)])
+    document_box = Table(
+        rows,
+        colWidths=[TICKET_BOX_WIDTH],
+        style=TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, INK),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        ),
+    )
+    return Table(
+        [[agency_block, document_box]],
+        colWidths=[CONTENT_WIDTH - TICKET_BOX_WIDTH, TICKET_BOX_WIDTH],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
+
+
+def _format_ticket_number(number: str) -> str:
+    """`0520270619934` as airlines print it: `052-0270619934`."""
+    return f"{number[:3]}-{number[3:]}" if len(number) == 13 else number or "—"
+
+
+def _ticket_passenger_and_issue(ticket: ImportedTicket, record: dict) -> Table:
+    passenger = [
+        Paragraph(escape(_("PASAJERO")), LABEL),
+        Paragraph(f"<b>{escape(ticket.passenger_name)}</b>", TEXT),
+    ]
+    if ticket.passenger_document:
+        passenger.append(Paragraph(escape(_("Documento: %(number)s") % {"number": ticket.passenger_document}), TEXT))
+    if ticket.is_exchange:
+        original = ticket.original_ticket_number
+        exchange = (
+            _("Canje del boleto %(number)s") % {"number": _format_ticket_number(original)}
+            if original
+            else _("Canje o reemisión")
+        )
+        passenger += [Spacer(0, 2 * mm), Paragraph(f"<b>{escape(exchange)}</b>", TEXT)]
+    airline = ticket.airline_name or ticket.airline_code
+    if ticket.airline_code and ticket.airline_name and ticket.airline_code != ticket.airline_name:
+        airline = f"{ticket.airline_name} ({ticket.airline_code})"
+    issue = [
+        Paragraph(escape(_("AEROLÍNEA EMISORA")), LABEL),
+        Paragraph(escape(airline or "—"), TEXT),
+        Spacer(0, 2 * mm),
+        Paragraph(escape(_("FECHA DE EMISIÓN")), LABEL),
+        Paragraph(escape(ticket.issue_date.strftime("%d/%m/%Y") if ticket.issue_date else "—"), TEXT),
+    ]
+    issuer = " · ".join(value for value in (record.get("issuing_agent"), record.get("office_id")) if value)
+    if issuer:
+        issue += [Spacer(0, 2 * mm), Paragraph(escape(_("AGENTE / OFICINA")), LABEL), Paragraph(escape(issuer), TEXT)]
+    return Table(
+        [[passenger, issue]],
+        colWidths=[CONTENT_WIDTH - 72 * mm, 72 * mm],
+        style=TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+                ("LINEBEFORE", (1, 0), (1, 0), 0.6, RULE),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            ]
+        ),
+    )
+
+
+def _ticket_segments_table(segments: list[TicketSegment]) -> Table:
+    titles = [
+        _("Vuelo"), _("Desde"), _("Hasta"), _("Fecha"), _("Sale"), _("Llega"), _("Clase"), _("Tarifa"),
+        _("Equip."), _("Estado"),
+    ]  # fmt: skip
+    header = [Paragraph(escape(title), CELL_HEADER) for title in titles]
+    rows = [header] + [_segment_row(segment) for segment in segments]
+    style = [
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEBELOW", (0, -1), (-1, -1), 0.8, INK),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    style += [("BACKGROUND", (0, row), (-1, row), STRIPE_FILL) for row in range(2, len(rows), 2)]
+    return Table(rows, colWidths=SEGMENT_COLUMN_WIDTHS, repeatRows=1, style=TableStyle(style))
+
+
+def _segment_row(segment: TicketSegment) -> list[Paragraph]:
+    def place(name: str, code: str) -> str:
+        return f"{name} ({code})" if code and name and name != code else name or code
+
+    values = [
+        f"{segment.carrier} {segment.flight_number}".strip(),
+        place(segment.origin, segment.origin_code),
+        place(segment.destination, segment.destination_code),
+        segment.departure_date.strftime("%d/%m/%Y") if segment.departure_date else "",
+        segment.departure_time,
+        segment.arrival_time,
+        segment.booking_class,
+        segment.fare_basis,
+        segment.baggage,
+        segment.status,
+    ]
+    return [Paragraph(escape(value or "—"), CELL) for value in values]
+
+
+def _ticket_amounts(record: dict) -> list[Flowable]:
+    currency = record.get("currency") or ""
+
+    def amount(value) -> str:
+        if value in (None, ""):
+            return "—"
+        return escape(f"{currency} {format_money(Decimal(str(value)), 2)}".strip())
+
+    def row(label: str, value, label_style=TOTAL_LABEL, amount_style=TOTAL_AMOUNT) -> list[Paragraph]:
+        return [Paragraph(escape(label), label_style), Paragraph(amount(value), amount_style)]
+
+    rows = [row(_("Tarifa"), record.get("fare"))]
+    rows += [row(_("Impuesto %(code)s") % {"code": tax["code"]}, tax["amount"]) for tax in record.get("taxes") or []]
+    rows += [
+        row(_("Total impuestos"), record.get("taxes_total")),
+        row(_("Total"), record.get("total"), GRAND_TOTAL_LABEL, GRAND_TOTAL_AMOUNT),
+    ]
+    amounts = Table(
+        rows,
+        colWidths=[CONTENT_WIDTH - 45 * mm, 45 * mm],
+        style=TableStyle(
+            [
+                ("LINEABOVE", (1, -1), (1, -1), 1, INK),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, -1), (-1, -1), 5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+            ]
+        ),
+    )
+    flowables: list[Flowable] = [amounts]
+    if not (record.get("fare") or record.get("total")):
+        flowables += [Spacer(0, 2 * mm), Paragraph(escape(_("El documento no imprime la tarifa.")), MUTED_SMALL)]
+    if record.get("form_of_payment"):
+        payment = _("Forma de pago: %(payment)s") % {"payment": record["form_of_payment"]}
+        flowables += [Spacer(0, 3 * mm), Paragraph(escape(payment), TEXT)]
+    return flowables

@@ -21,9 +21,12 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput, NotFound
-from core.models import Client, Currency, Payment, Product, Sale, SaleItem, User
+from core.models import Client, Currency, ImportedTicket, Payment, Product, Sale, SaleItem, User
 from core.money import round_money
 from core.services.accounting import journal_post_payment_received
+
+# The largest percent SaleItem.tax_rate holds (five digits, two decimals).
+MAX_SHOWN_TAX_RATE = Decimal("999.99")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class ItemSpec:
     tax_rate: Decimal | None = None
     # Stated taxes (an air ticket's) instead of a rate applied to the subtotal.
     tax_amount: Decimal | None = None
+    # The imported ticket this item sells; the one-to-one makes it sold once.
+    imported_ticket: ImportedTicket | None = None
 
 
 def sale_create(
@@ -179,6 +184,10 @@ def _item_create(sale: Sale, item: ItemSpec, position: int) -> SaleItem:
     else:
         tax_amount = round_money(item.tax_amount, minor_units)
         tax_rate = Decimal(0) if not subtotal else round(tax_amount * 100 / subtotal, 2)
+        if tax_rate > MAX_SHOWN_TAX_RATE:
+            # Only shown beside stated taxes; an air ticket's taxes can be many
+            # times its fare (1106% on a domestic Venezuelan fare), past the column.
+            tax_rate = Decimal(0)
     return SaleItem.objects.create(
         sale=sale,
         product=item.product,
@@ -190,6 +199,7 @@ def _item_create(sale: Sale, item: ItemSpec, position: int) -> SaleItem:
         tax_amount=tax_amount,
         total=subtotal + tax_amount,
         position=position,
+        imported_ticket=item.imported_ticket,
     )
 
 

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 import factory
@@ -10,9 +11,12 @@ from core.models import (
     Client,
     Country,
     Currency,
+    ImportedTicket,
     InvoiceSeries,
     Product,
     Supplier,
+    TicketDocument,
+    TicketSegment,
     User,
 )
 
@@ -133,3 +137,50 @@ class InvoiceSeriesFactory(DjangoModelFactory):
         django_get_or_create = ["code"]
 
     code = "F001"
+
+
+class TicketDocumentFactory(DjangoModelFactory):
+    class Meta:
+        model = TicketDocument
+
+    text = "TICKET"
+    content_type = "text/plain"
+    size = 6
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class ImportedTicketFactory(DjangoModelFactory):
+    """A parsed ticket as the import leaves it (columns only; `parsed` is a stub)."""
+
+    class Meta:
+        model = ImportedTicket
+
+    document = factory.SubFactory(TicketDocumentFactory)
+    status = ImportedTicket.Status.PARSED
+    ticket_number = factory.Sequence(lambda n: f"{7820000000000 + n}")
+    pnr = factory.Sequence(lambda n: f"PNR{n:03d}"[:6])
+    passenger_name = factory.Sequence(lambda n: f"PEREZ/JUAN {n}")
+    airline_code = "9V"
+    airline_name = "AVIOR AIRLINES C.A"
+    issue_date = datetime.date(2025, 11, 6)
+    currency_code = "USD"
+    fare = Decimal("80.00")
+    taxes_total = Decimal("20.00")
+    total = Decimal("100.00")
+    parsed = factory.LazyAttribute(lambda ticket: {"ticket_number": ticket.ticket_number, "pnr": ticket.pnr})
+
+
+class TicketSegmentFactory(DjangoModelFactory):
+    class Meta:
+        model = TicketSegment
+
+    ticket = factory.SubFactory(ImportedTicketFactory)
+    position = factory.Sequence(lambda n: n)
+    carrier = "9V"
+    flight_number = "1234"
+    origin = "CARACAS"
+    destination = "MARACAIBO"
+    departure_date = datetime.date(2025, 11, 7)
+    departure_time = "06:30"
+    arrival_time = "07:30"
+    booking_class = "Y"
