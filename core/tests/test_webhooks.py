@@ -1,0 +1,399 @@
+"""Outgoing webhooks: signatures checked by a reference verifier written from
+the Standard Webhooks text, SSRF refusals, fan-out scoped to owners, the
+retry schedule and dead-lettering with a moved clock, disabling, replays, and
+the owners' API (scoping, bad input, query budget)."""
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from core.exceptions import InvalidInput
+from core.models import Notification, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
+from core.services import webhooks
+from core.services.webhook_targets import webhook_target_resolve
+from core.tests.factories import UserFactory
+from core.webhook_event_types import INVOICE_ISSUED, NOTIFICATION_CREATED
+
+Status = WebhookDelivery.Status
+
+
+def reference_verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    """From the Standard Webhooks specification: the content to sign is
+    msg_id.timestamp.payload; the key is the base64 part of the secret after
+    the whsec_ prefix; the signature header is a space-delimited list of
+    version,base64(HMAC-SHA256) entries, any one of which may match."""
+    key = base64.b64decode(secret.split("_", 1)[1])
+    content = headers["webhook-id"].encode() + b"." + headers["webhook-timestamp"].encode() + b"." + body
+    expected = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+    for entry in headers["webhook-signature"].split(" "):
+        version, _, signature = entry.partition(",")
+        if version == "v1" and hmac.compare_digest(signature, expected):
+            return True
+    return False
+
+
+class Receiver:
+    """A local HTTP server answering with the status codes it is given."""
+
+    def __init__(self, statuses: list[int]):
+        self.statuses = statuses
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                self.send_response(status)
+                self.end_headers()
+                self.wfile.write(b'{"ok": true}' if status < 300 else b"boom")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    made = []
+
+    def make(*statuses: int) -> Receiver:
+        made.append(Receiver(list(statuses)))
+        return made[-1]
+
+    yield make
+    for server in made:
+        server.close()
+
+
+def _endpoint(owner, url, event_types=(NOTIFICATION_CREATED,)):
+    return webhooks.webhook_endpoint_create(owner=owner, url=url, event_types=list(event_types))
+
+
+@pytest.mark.django_db
+def test_a_delivery_is_signed_the_standard_webhooks_way_also_during_rotation(receiver):
+    # given
+    server = receiver(200)
+    owner = UserFactory()
+    endpoint = _endpoint(owner, server.url)
+    old_secret = endpoint.secret
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"id": 7, "texto": "año"}, owner=owner)
+
+    # when
+    webhooks.webhook_events_fan_out()
+    webhooks.webhook_deliveries_send_due()
+    webhooks.webhook_endpoint_rotate_secret(endpoint=endpoint)
+    endpoint.refresh_from_db()
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"id": 8}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    webhooks.webhook_deliveries_send_due()
+
+    # then
+    (first_headers, first_body), (second_headers, second_body) = server.requests
+    assert old_secret.startswith("whsec_")
+    assert reference_verify(old_secret, first_headers, first_body)
+    assert json.loads(first_body)["data"] == {"id": 7, "texto": "año"}
+    assert first_headers["webhook-id"].startswith("msg_")
+    assert abs(int(first_headers["webhook-timestamp"]) - timezone.now().timestamp()) < 60
+    # both the new and the old secret verify during the grace period
+    assert reference_verify(endpoint.secret, second_headers, second_body)
+    assert reference_verify(old_secret, second_headers, second_body)
+    assert not reference_verify(old_secret, second_headers, second_body + b" ")
+    assert WebhookDelivery.objects.filter(status=Status.SENT).count() == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/hook",
+        "http://localhost:8000/hook",
+        "http://10.0.0.5/hook",
+        "http://192.168.1.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://0.0.0.0/hook",
+        "ftp://example.com/hook",
+        "http://user:pass@example.com/hook",
+    ],
+)
+def test_internal_and_malformed_targets_are_refused(url):
+    with pytest.raises(InvalidInput):
+        webhook_target_resolve(url)
+
+
+@pytest.mark.django_db
+def test_a_target_that_resolves_inside_at_send_time_is_not_contacted():
+    # given: a registered public endpoint whose name later resolves to loopback
+    owner = UserFactory()
+    with mock.patch("socket.getaddrinfo", return_value=[(2, 1, 6, "", ("93.184.216.34", 443))]):
+        endpoint = _endpoint(owner, "https://hooks.example.com/x")
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    # when
+    with (
+        mock.patch("socket.getaddrinfo", return_value=[(2, 1, 6, "", ("127.0.0.1", 443))]),
+        mock.patch("core.services.webhooks.webhook_http_post") as post,
+    ):
+        webhooks.webhook_deliveries_send_due()
+
+    # then
+    post.assert_not_called()
+    assert WebhookDelivery.objects.get(endpoint=endpoint).status == Status.DEAD
+
+
+@pytest.mark.django_db
+def test_events_reach_only_their_owners_endpoints_and_agency_events_only_staff(receiver):
+    server = receiver(200)
+    owner, stranger, staff = UserFactory(), UserFactory(), UserFactory(is_staff=True)
+    mine = _endpoint(owner, server.url, [NOTIFICATION_CREATED, INVOICE_ISSUED])
+    _endpoint(stranger, server.url, [NOTIFICATION_CREATED, INVOICE_ISSUED])
+    agency = _endpoint(staff, server.url, [INVOICE_ISSUED])
+
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_event_emit(event_type=INVOICE_ISSUED, payload={"number": "F001-1"})
+    created = webhooks.webhook_events_fan_out()
+
+    assert created == 2
+    assert sorted(WebhookDelivery.objects.values_list("endpoint_id", "event__event_type")) == sorted(
+        [(mine.id, NOTIFICATION_CREATED), (agency.id, INVOICE_ISSUED)]
+    )
+    assert not WebhookEvent.objects.filter(processed=False).exists()
+
+
+@pytest.mark.django_db
+def test_retries_follow_the_schedule_then_the_delivery_is_dead(receiver):
+    # given: a receiver that always fails, and a clock we move
+    server = receiver(503)
+    owner = UserFactory()
+    _endpoint(owner, server.url)
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    clock = timezone.now()
+    waits = []
+
+    # when
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock):
+        while True:
+            webhooks.webhook_deliveries_send_due()
+            delivery = WebhookDelivery.objects.get()
+            if delivery.status != Status.FAILED:
+                break
+            waits.append((delivery.next_attempt_at - clock).total_seconds())
+            clock = delivery.next_attempt_at
+
+    # then: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h (±20%), then dead after 7 attempts
+    assert delivery.status == Status.DEAD
+    assert delivery.attempt_count == 7
+    assert delivery.response_status == 503
+    assert delivery.response_body == "boom"
+    for wait, base in zip(waits, webhooks.RETRY_DELAYS_SECONDS, strict=True):
+        assert base * 0.8 <= wait <= base * 1.2
+    assert len({headers["webhook-id"] for headers, _ in server.requests}) == 1
+
+
+@pytest.mark.django_db
+def test_gone_disables_the_endpoint_and_tells_its_owner(receiver):
+    server = receiver(410)
+    owner = UserFactory()
+    endpoint = _endpoint(owner, server.url)
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    webhooks.webhook_deliveries_send_due()
+
+    endpoint.refresh_from_db()
+    assert not endpoint.active
+    assert WebhookDelivery.objects.get().status == Status.DEAD
+    assert Notification.objects.get(recipient=owner).kind == "webhook_endpoint_disabled"
+
+
+@pytest.mark.django_db
+def test_an_endpoint_failing_for_five_days_is_disabled(receiver):
+    server = receiver(500)
+    owner = UserFactory()
+    endpoint = _endpoint(owner, server.url)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=timezone.now() - timedelta(days=5, minutes=1))
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    webhooks.webhook_deliveries_send_due()
+
+    endpoint.refresh_from_db()
+    assert not endpoint.active
+    assert Notification.objects.filter(recipient=owner).count() == 1
+
+
+@pytest.mark.django_db
+def test_replaying_failed_deliveries_since_a_time(receiver):
+    server = receiver(500, 500, 200)
+    owner = UserFactory()
+    endpoint = _endpoint(owner, server.url)
+    for n in range(2):
+        webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"n": n}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    webhooks.webhook_deliveries_send_due()
+    assert WebhookDelivery.objects.filter(status=Status.FAILED).count() == 2
+
+    replayed = webhooks.webhook_deliveries_replay_failed(endpoint=endpoint, since=timezone.now() - timedelta(hours=1))
+    webhooks.webhook_deliveries_send_due()
+
+    assert replayed == 2
+    assert WebhookDelivery.objects.filter(status=Status.SENT).count() == 2
+
+
+# --- the owners' API ---------------------------------------------------------------
+
+
+@pytest.fixture
+def public_dns():
+    with mock.patch("socket.getaddrinfo", return_value=[(2, 1, 6, "", ("93.184.216.34", 443))]):
+        yield
+
+
+@pytest.mark.django_db
+def test_owner_registers_lists_rotates_and_deletes_an_endpoint(guest_client, public_dns):
+    created = guest_client.post(
+        "/api/webhooks/",
+        {"url": "https://hooks.example.com/x", "event_types": [NOTIFICATION_CREATED], "description": "mi CRM"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    endpoint_id, secret = created.json()["id"], created.json()["secret"]
+    assert secret.startswith("whsec_")
+
+    listed = guest_client.get("/api/webhooks/").json()
+    assert [row["event_types"] for row in listed["results"]] == [[NOTIFICATION_CREATED]]
+    assert "secret" not in listed["results"][0]
+
+    rotated = guest_client.post(f"/api/webhooks/{endpoint_id}/rotate-secret/")
+    assert rotated.json()["secret"] != secret
+
+    assert (
+        guest_client.patch(f"/api/webhooks/{endpoint_id}/", {"active": False}, format="json").json()["active"] is False
+    )
+    assert guest_client.delete(f"/api/webhooks/{endpoint_id}/").status_code == 204
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.django_db
+def test_another_users_endpoint_and_deliveries_are_not_found(guest_client, public_dns):
+    other = UserFactory()
+    endpoint = _endpoint(other, "https://hooks.example.com/x")
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=other)
+    webhooks.webhook_events_fan_out()
+    delivery = WebhookDelivery.objects.get()
+
+    for response in (
+        guest_client.get(f"/api/webhooks/{endpoint.id}/"),
+        guest_client.patch(f"/api/webhooks/{endpoint.id}/", {"active": False}, format="json"),
+        guest_client.delete(f"/api/webhooks/{endpoint.id}/"),
+        guest_client.get(f"/api/webhooks/{endpoint.id}/deliveries/"),
+        guest_client.post(f"/api/webhooks/{endpoint.id}/rotate-secret/"),
+        guest_client.get(f"/api/webhook-entregas/{delivery.id}/"),
+        guest_client.post(f"/api/webhook-entregas/{delivery.id}/replay/"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+    endpoint.refresh_from_db()
+    assert endpoint.active
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"url": "http://127.0.0.1/x", "event_types": [NOTIFICATION_CREATED]},
+        {"url": "not a url", "event_types": [NOTIFICATION_CREATED]},
+        {"url": "https://hooks.example.com/x", "event_types": ["booking.teleported"]},
+        {"url": "https://hooks.example.com/x", "event_types": []},
+        {"url": "https://hooks.example.com/x"},
+        {"url": "https://hooks.example.com/x", "event_types": "invoice.issued"},
+    ],
+)
+def test_bad_endpoint_input_is_a_4xx_and_writes_nothing(guest_client, body):
+    with mock.patch(
+        "socket.getaddrinfo",
+        side_effect=lambda host, *a, **k: [
+            (2, 1, 6, "", ("127.0.0.1" if host == "127.0.0.1" else "93.184.216.34", 80))
+        ],
+    ):
+        response = guest_client.post("/api/webhooks/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert not WebhookEndpoint.objects.exists()
+    assert not WebhookSubscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_bad_replay_and_filter_input_are_4xx(guest_client, guest_user, public_dns):
+    endpoint = _endpoint(guest_user, "https://hooks.example.com/x")
+
+    assert (
+        guest_client.post(f"/api/webhooks/{endpoint.id}/replay/", {"since": "ayer"}, format="json").status_code == 400
+    )
+    assert guest_client.get(f"/api/webhooks/{endpoint.id}/deliveries/?status=lost").status_code == 400
+    webhooks.webhook_endpoint_update(endpoint=endpoint, active=False)
+    inactive = guest_client.post(
+        f"/api/webhooks/{endpoint.id}/replay/", {"since": "2026-01-01T00:00:00Z"}, format="json"
+    )
+    assert inactive.status_code == 409
+    assert inactive.json()["code"] == "endpoint_inactive"
+
+
+@pytest.mark.django_db
+def test_endpoint_and_delivery_lists_have_a_query_budget(
+    guest_client, guest_user, public_dns, django_assert_max_num_queries
+):
+    endpoints = [_endpoint(guest_user, f"https://hooks.example.com/{n}") for n in range(50)]
+    for n in range(50):
+        webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"n": n}, owner=guest_user)
+    webhooks.webhook_events_fan_out()
+
+    with django_assert_max_num_queries(4):
+        listed = guest_client.get("/api/webhooks/")
+    with django_assert_max_num_queries(4):
+        deliveries = guest_client.get(f"/api/webhooks/{endpoints[0].id}/deliveries/")
+
+    assert len(listed.json()["results"]) == 50
+    assert len(deliveries.json()["results"]) == 50
+
+
+@pytest.mark.django_db
+def test_notification_preferences_api(guest_client):
+    saved = guest_client.put(
+        "/api/notificaciones/preferencias/",
+        {
+            "unsubscribed": False,
+            "preferences": [{"kind": "webhook_endpoint_disabled", "channel": "push", "enabled": True}],
+        },
+        format="json",
+    )
+    bad = guest_client.put(
+        "/api/notificaciones/preferencias/",
+        {"unsubscribed": True, "preferences": [{"kind": "nope", "channel": "push", "enabled": True}]},
+        format="json",
+    )
+
+    assert saved.status_code == 200
+    assert saved.json()["preferences"] == [{"kind": "webhook_endpoint_disabled", "channel": "push", "enabled": True}]
+    assert bad.status_code == 400
+    assert guest_client.get("/api/notificaciones/preferencias/").json()["unsubscribed"] is False
