@@ -1,5 +1,5 @@
 """Admin registrations, one module per area."""
 
-from core.admin import books, catalogs, notifications, users, webhooks
+from core.admin import books, catalogs, notifications, tickets, users, webhooks
 
-__all__ = ["books", "catalogs", "notifications", "users", "webhooks"]
+__all__ = ["books", "catalogs", "notifications", "tickets", "users", "webhooks"]
