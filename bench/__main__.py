@@ -15,6 +15,8 @@ from bench.servers import install_cleanup, stop_all
 
 BENCHMARKS = {
     "catalog": "bench.catalog",
+    "queue": "bench.queue",
+    "webhooks": "bench.webhooks",
 }
 
 
