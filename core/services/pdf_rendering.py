@@ -415,7 +415,7 @@ class PageCountingCanvas(Canvas):
 # --- Imported ticket receipt -----------------------------------------------
 
 # Flight, from, to, date, departs, arrives, class, fare basis, baggage, status.
-SEGMENT_COLUMN_WIDTHS = [16 * mm, 34 * mm, 34 * mm, 20 * mm, 13 * mm, 13 * mm, 11 * mm, 19 * mm, 10 * mm, 10 * mm]
+SEGMENT_COLUMN_WIDTHS = [16 * mm, 30 * mm, 30 * mm, 20 * mm, 13 * mm, 13 * mm, 11 * mm, 19 * mm, 13 * mm, 15 * mm]
 TICKET_BOX_WIDTH = 72 * mm
 
 
@@ -447,7 +447,7 @@ def ticket_receipt_pdf_bytes(ticket: ImportedTicket, record: dict, segments: lis
         Spacer(0, 6 * mm),
         KeepTogether(_ticket_amounts(record)),
     ]
-    notice = _("Recibo del boleto electrónico %(number)s") % {"number": number}
+    notice = _("Recibo del boleto electrónico %(number)s") % {"number": _format_ticket_number(number)}
     document.build(
         story,
         canvasmaker=partial(PageCountingCanvas, footer=partial(_draw_footer, notice=notice)),
@@ -544,7 +544,7 @@ def _ticket_passenger_and_issue(ticket: ImportedTicket, record: dict) -> Table:
 
 def _ticket_segments_table(segments: list[TicketSegment]) -> Table:
     titles = [
-        _("Vuelo"), _("Desde"), _("Hasta"), _("Fecha"), _("Sale"), _("Llega"), _("Clase"), _("Tarifa"),
+        _("Vuelo"), _("Desde"), _("Hasta"), _("Fecha"), _("Sale"), _("Llega"), _("Clase"), _("Base"),
         _("Equip."), _("Estado"),
     ]  # fmt: skip
     header = [Paragraph(escape(title), CELL_HEADER) for title in titles]

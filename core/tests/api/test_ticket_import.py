@@ -570,3 +570,28 @@ def test_a_parse_writes_one_ticket_parsed_event_and_a_failure_none(
     assert event.payload["id"] == ticket_id
     assert event.payload["ticket_number"] == "0520270619934"
     assert event.payload["total"] == "24050.01"
+
+
+@pytest.mark.django_db
+def test_the_receipt_shows_itinerary_fares_and_taxes(staff_client, currencies, django_capture_on_commit_callbacks):
+    from core.ticket_parser.pdf_text import pdf_to_text
+
+    ImportedTicketFactory(ticket_number="7820340765620")
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, CORPUS / "006_kiu.eml")["id"]
+
+    text = pdf_to_text(ImportedTicket.objects.get(pk=ticket_id).pdf.read())
+
+    for shown in (
+        "RECIBO DE BOLETO",
+        "782-0340795460",
+        "REYES DE FLORES/TERESA EMILIO",
+        "Canje del boleto 782-0340765620",
+        "QL 907",
+        "PORLAMAR",
+        "21/07/2025",
+        "Impuesto YN",
+        "USD 26.26",
+        "USD 5.00",
+        "Forma de pago: CASH",
+    ):
+        assert shown in text, shown
