@@ -154,16 +154,32 @@ def _story(invoice: Invoice, lines: list[InvoiceLine], agency: Agency) -> list[F
 
 # --- First-page blocks -----------------------------------------------------
 
+# Two blocks side by side in one thin box, a rule between them.
+TWO_BOXED_COLUMNS = TableStyle(
+    [
+        ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+        ("LINEBEFORE", (1, 0), (1, 0), 0.6, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
+    ]
+)
 
-def _header(invoice: Invoice, agency: Agency) -> Table:
-    """The agency on the left; on the right the boxed document type, RUC and
-    number, as tax authorities in the region ask of a printed invoice."""
-    agency_block = [
+
+def _agency_block(agency: Agency) -> list[Paragraph]:
+    return [
         Paragraph(escape(agency.name), AGENCY_NAME),
         Paragraph(f"RUC {escape(agency.tax_id)}", TEXT),
         Paragraph(escape(agency.address), TEXT),
         Paragraph(escape(agency.email), TEXT),
     ]
+
+
+def _header(invoice: Invoice, agency: Agency) -> Table:
+    """The agency on the left; on the right the boxed document type, RUC and
+    number, as tax authorities in the region ask of a printed invoice."""
+    agency_block = _agency_block(agency)
     document_box = Table(
         [
             [Paragraph(escape(_("FACTURA ELECTRÓNICA")), BOX_TITLE)],
@@ -235,16 +251,7 @@ def _client_and_details(invoice: Invoice) -> Table:
     return Table(
         [[client, details]],
         colWidths=[CONTENT_WIDTH - 60 * mm, 60 * mm],
-        style=TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-                ("LINEBEFORE", (1, 0), (1, 0), 0.6, RULE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-                ("LEFTPADDING", (0, 0), (-1, -1), 8),
-            ]
-        ),
+        style=TWO_BOXED_COLUMNS,
     )
 
 
@@ -456,12 +463,7 @@ def ticket_receipt_pdf_bytes(ticket: ImportedTicket, record: dict, segments: lis
 
 
 def _ticket_header(ticket: ImportedTicket, record: dict, agency: Agency) -> Table:
-    agency_block = [
-        Paragraph(escape(agency.name), AGENCY_NAME),
-        Paragraph(f"RUC {escape(agency.tax_id)}", TEXT),
-        Paragraph(escape(agency.address), TEXT),
-        Paragraph(escape(agency.email), TEXT),
-    ]
+    agency_block = _agency_block(agency)
     rows = [
         [Paragraph(escape(_("RECIBO DE BOLETO ELECTRÓNICO")), BOX_TITLE)],
         [Paragraph(escape(_format_ticket_number(ticket.ticket_number)), BOX_NUMBER)],
@@ -529,16 +531,7 @@ def _ticket_passenger_and_issue(ticket: ImportedTicket, record: dict) -> Table:
     return Table(
         [[passenger, issue]],
         colWidths=[CONTENT_WIDTH - 72 * mm, 72 * mm],
-        style=TableStyle(
-            [
-                ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-                ("LINEBEFORE", (1, 0), (1, 0), 0.6, RULE),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-                ("LEFTPADDING", (0, 0), (-1, -1), 8),
-            ]
-        ),
+        style=TWO_BOXED_COLUMNS,
     )
 
 
