@@ -14,5 +14,15 @@ class NotificationKind:
 
 
 WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
+# To the agency's clients, who have no account: e-mail only.
+INVOICE_ISSUED = "invoice_issued"
+PAYMENT_RECEIVED = "payment_received"
 
-KINDS = {kind.name: kind for kind in (NotificationKind(WEBHOOK_ENDPOINT_DISABLED, (Channel.EMAIL, Channel.IN_APP)),)}
+KINDS = {
+    kind.name: kind
+    for kind in (
+        NotificationKind(WEBHOOK_ENDPOINT_DISABLED, (Channel.EMAIL, Channel.IN_APP)),
+        NotificationKind(INVOICE_ISSUED, (Channel.EMAIL,)),
+        NotificationKind(PAYMENT_RECEIVED, (Channel.EMAIL,)),
+    )
+}

@@ -21,8 +21,18 @@ class Channel(models.TextChoices):
 
 class Notification(models.Model):
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("destinatario"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("destinatario"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
+    # A client of the agency has no account: their notifications go by
+    # e-mail to this address.
+    recipient_email = models.EmailField(_("correo del destinatario"), blank=True)
+    # Storage names of files attached to the e-mail (an invoice's PDF).
+    attachments = models.JSONField(_("adjuntos"), default=list, blank=True)
     kind = models.CharField(_("tipo"), max_length=60)
     language = models.CharField(_("idioma"), max_length=5)
     subject = models.CharField(_("asunto"), max_length=200)
@@ -45,6 +55,12 @@ class Notification(models.Model):
 
     class Meta:
         db_table = "core_notification_queue"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(recipient_email=""),
+                name="notification_has_recipient",
+            ),
+        ]
         verbose_name = _("notificación en cola")
         verbose_name_plural = _("cola de notificaciones")
         ordering = ["-created_at", "-id"]
@@ -68,7 +84,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.recipient_id}"
+        return f"{self.kind} → {self.recipient_id or self.recipient_email}"
 
 
 class NotificationDelivery(models.Model):

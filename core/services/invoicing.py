@@ -9,9 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import webhook_event_types
 from core.exceptions import Conflict, InvalidInput, NotFound
 from core.models import Invoice, InvoiceLine, InvoiceSeries, Sale
+from core.money import format_amount
+from core.notification_kinds import INVOICE_ISSUED as INVOICE_ISSUED_NOTIFICATION
 from core.services.accounting import journal_post_invoice_issued, journal_post_invoice_voided
+from core.services.notifications import send_notification_async
+from core.services.webhooks import webhook_event_emit
 
 
 def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
@@ -66,6 +71,7 @@ def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
         sale.status = Sale.Status.INVOICED
         sale.save(update_fields=["status", "updated_at"])
         journal_post_invoice_issued(invoice)
+        webhook_event_emit(event_type=webhook_event_types.INVOICE_ISSUED, payload=_invoice_event_payload(invoice))
         transaction.on_commit(lambda: _generate_pdf(invoice.pk))
     return invoice
 
@@ -131,8 +137,41 @@ def invoice_pdf_generate(*, invoice_id: int) -> bool:
         invoice.pdf.field.generate_filename(invoice, f"{invoice.full_number}.pdf"),
         ContentFile(invoice_pdf_bytes(invoice)),
     )
-    # Two runs may render at once; the first to record its file wins.
-    if not Invoice.objects.filter(pk=invoice_id, pdf="").update(pdf=name):
-        storage.delete(name)
-        return False
+    with transaction.atomic():
+        # Two runs may render at once; the first to record its file wins, and
+        # only it sends the client the invoice.
+        if not Invoice.objects.filter(pk=invoice_id, pdf="").update(pdf=name):
+            transaction.on_commit(lambda: storage.delete(name))
+            return False
+        if invoice.status == Invoice.Status.ISSUED and invoice.client.email:
+            _notify_invoice_issued(invoice, pdf_name=name)
     return True
+
+
+def _notify_invoice_issued(invoice: Invoice, *, pdf_name: str) -> None:
+    minor_units = invoice.currency.minor_units
+    sale = Sale.objects.only("total", "paid_total").get(pk=invoice.sale_id)
+    send_notification_async(
+        INVOICE_ISSUED_NOTIFICATION,
+        invoice.client,
+        {
+            "invoice_number": invoice.full_number,
+            "issued_on": timezone.localdate(invoice.issued_at).strftime("%d/%m/%Y"),
+            "currency": invoice.currency.code,
+            "total": format_amount(invoice.total, minor_units),
+            "balance_due": format_amount(sale.balance_due, minor_units),
+        },
+        attachments=[pdf_name],
+    )
+
+
+def _invoice_event_payload(invoice: Invoice) -> dict:
+    return {
+        "id": invoice.pk,
+        "number": invoice.full_number,
+        "sale": invoice.sale_id,
+        "client": invoice.client_id,
+        "currency": invoice.currency.code,
+        "total": format_amount(invoice.total, invoice.currency.minor_units),
+        "issued_at": invoice.issued_at.isoformat(),
+    }

@@ -7,11 +7,13 @@ Push goes through a provider class named by NOTIFICATION_PUSH_PROVIDER
 
 import json
 import logging
+import mimetypes
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -51,14 +53,26 @@ def push_provider():
     return _push_provider_class(settings.NOTIFICATION_PUSH_PROVIDER)()
 
 
+def _send_email(notification) -> None:
+    address = notification.recipient.email if notification.recipient_id else notification.recipient_email
+    if not address:
+        raise DeliveryFailed("the recipient has no e-mail address", permanent=True)
+    message = EmailMessage(notification.subject, notification.body, to=[address])
+    for name in notification.attachments:
+        try:
+            with default_storage.open(name, "rb") as attached:
+                message.attach(Path(name).name, attached.read(), mimetypes.guess_type(name)[0])
+        except FileNotFoundError as missing:
+            raise DeliveryFailed(f"attachment {name} is gone", permanent=True) from missing
+    message.send()
+
+
 def channel_send(delivery) -> None:
     """Send one delivery (with its notification and recipient loaded)."""
     notification = delivery.notification
     try:
         if delivery.channel == "email":
-            if not notification.recipient.email:
-                raise DeliveryFailed("the recipient has no e-mail address", permanent=True)
-            send_mail(notification.subject, notification.body, None, [notification.recipient.email])
+            _send_email(notification)
         elif delivery.channel == "push":
             push_provider().send(
                 user_id=notification.recipient_id,

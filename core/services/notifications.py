@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 
 from core.exceptions import InvalidInput
 from core.models import (
+    Client,
     Notification,
     NotificationDelivery,
     NotificationOptOut,
@@ -54,27 +55,40 @@ def _lease() -> timedelta:
 
 def enqueue_notification(
     *,
-    recipient: User | int,
+    recipient: User | int | None = None,
     kind: str,
     data: dict | None = None,
     priority: int = 0,
     available_at: datetime | None = None,
+    email: str = "",
+    language: str = "",
+    name: str = "",
+    attachments: list[str] | None = None,
 ) -> Notification:
     """Render the notification in the recipient's language and queue it, in
     the caller's transaction: if that rolls back, nothing was queued. Workers
-    are woken when it commits."""
+    are woken when it commits. The recipient is a user or, for people without
+    an account (the agency's clients), an `email` with its `language` and `name`."""
     if kind not in KINDS:
         raise InvalidInput(f"unknown notification kind {kind!r}", field="kind")
-    if not isinstance(recipient, User):
-        recipient = User.objects.only("id", "first_name", "username", "preferred_language").get(pk=recipient)
+    if recipient is None:
+        if not email:
+            raise InvalidInput("a notification needs a recipient or an e-mail address", field="recipient")
+        language = language or settings.LANGUAGE_CODE
+    else:
+        if not isinstance(recipient, User):
+            recipient = User.objects.only("id", "first_name", "username", "preferred_language").get(pk=recipient)
+        language = recipient.preferred_language or settings.LANGUAGE_CODE
+        name = recipient.first_name or recipient.username
     data = data or {}
-    language = recipient.preferred_language or settings.LANGUAGE_CODE
-    context = {"name": recipient.first_name or recipient.username, **data}
+    context = {"name": name, **data}
     with translation.override(language):
         subject = render_to_string(f"notifications/{kind}/subject.{language}.txt", context).strip()
         body = render_to_string(f"notifications/{kind}/body.{language}.txt", context).strip()
     notification = Notification.objects.create(
         recipient=recipient,
+        recipient_email=email if recipient is None else "",
+        attachments=list(attachments or []),
         kind=kind,
         language=language,
         subject=subject[:200],
@@ -87,9 +101,21 @@ def enqueue_notification(
     return notification
 
 
-def send_notification_async(kind: str, recipient: User | int, data: dict | None = None) -> Notification:
-    """The spelling other features use: queue `kind` for `recipient`."""
-    return enqueue_notification(recipient=recipient, kind=kind, data=data)
+def send_notification_async(
+    kind: str, recipient: User | int | Client, data: dict | None = None, *, attachments: list[str] | None = None
+) -> Notification:
+    """The spelling other features use: queue `kind` for `recipient`, a user
+    or a client of the agency (reached by e-mail, in their language)."""
+    if isinstance(recipient, Client):
+        return enqueue_notification(
+            kind=kind,
+            data=data,
+            email=recipient.email,
+            language=recipient.preferred_language,
+            name=recipient.name,
+            attachments=attachments,
+        )
+    return enqueue_notification(recipient=recipient, kind=kind, data=data, attachments=attachments)
 
 
 def _wake_workers() -> None:
@@ -129,6 +155,10 @@ def _channels_by_notification(notifications: list["ClaimedNotification"]) -> dic
         choices[(user_id, kind)][channel] = enabled
     channels = {}
     for n in notifications:
+        if n.recipient_id is None:
+            # Someone without an account has no preferences: e-mail only.
+            channels[n.id] = [c for c in KINDS[n.kind].default_channels if c == "email"]
+            continue
         if n.recipient_id in opted_out:
             channels[n.id] = []
             continue
@@ -145,7 +175,7 @@ def _channels_by_notification(notifications: list["ClaimedNotification"]) -> dic
 @dataclass(frozen=True)
 class ClaimedNotification:
     id: int
-    recipient_id: int
+    recipient_id: int | None
     kind: str
 
 
@@ -289,6 +319,8 @@ def deliveries_send(to_send: list[tuple[int, int]], *, lease_started: float, fen
             "notification__subject",
             "notification__body",
             "notification__data",
+            "notification__recipient_email",
+            "notification__attachments",
             "notification__recipient__id",
             "notification__recipient__email",
         )

@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput, NotFound
 from core.models import Client, Currency, ImportedTicket, Payment, Product, Sale, SaleItem, User
-from core.money import round_money
+from core.money import format_amount, round_money
+from core.notification_kinds import PAYMENT_RECEIVED
 from core.services.accounting import journal_post_payment_received
+from core.services.notifications import send_notification_async
 
 # The largest percent SaleItem.tax_rate holds (five digits, two decimals).
 MAX_SHOWN_TAX_RATE = Decimal("999.99")
@@ -156,7 +158,27 @@ def payment_record(
         )
         _refresh_totals(sale)
         journal_post_payment_received(payment)
+        _notify_payment_received(sale, payment)
     return payment, True
+
+
+def _notify_payment_received(sale: Sale, payment: Payment) -> None:
+    client = Client.objects.get(pk=sale.client_id)
+    if not client.email:
+        return
+    minor_units = sale.currency.minor_units
+    send_notification_async(
+        PAYMENT_RECEIVED,
+        client,
+        {
+            "sale_id": sale.pk,
+            "amount": format_amount(payment.amount, minor_units),
+            "currency": sale.currency.code,
+            "paid_on": payment.paid_on.strftime("%d/%m/%Y"),
+            "reference": payment.reference,
+            "balance_due": format_amount(sale.balance_due, minor_units),
+        },
+    )
 
 
 def _locked_sale(sale_id: int) -> Sale:
