@@ -63,19 +63,19 @@ def extract_data_from_text(text: str) -> list[dict]:
 def parse_document(data: bytes, filename: str = "") -> list[dict]:
     """Normalized ticket records of a file's raw bytes."""
     label = f"{filename}: " if filename else ""
-    try:
-        candidates = document_texts(data)
-    except TicketParseError as exc:
-        raise type(exc)(f"{label}{exc}") from exc
     error: TicketParseError | None = None
-    for text in candidates:
-        try:
-            return extract_data_from_text(text)
-        except TicketParseError as exc:
-            # Keep the most specific failure: a recognised but unreadable ticket beats "unknown".
-            if error is None or isinstance(error, UnknownTicketFormat):
-                error = exc
-    assert error is not None
+    try:
+        for text in document_texts(data):
+            try:
+                return extract_data_from_text(text)
+            except TicketParseError as exc:
+                # Keep the most specific failure: a recognised but unreadable ticket beats "unknown".
+                if error is None or isinstance(error, UnknownTicketFormat):
+                    error = exc
+    except TicketParseError as exc:  # the document itself could not be read
+        raise type(exc)(f"{label}{exc}") from exc
+    if error is None:
+        error = UnreadableDocument("the document holds no text")
     raise type(error)(f"{label}{error}") from error
 
 

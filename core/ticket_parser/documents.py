@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from .email_text import email_texts, looks_like_email
 from .errors import UnreadableDocument
@@ -28,8 +29,8 @@ def decode_text(data: bytes) -> str:
     return text
 
 
-def document_texts(data: bytes) -> list[str]:
-    """Candidate texts of a document, best first."""
+def document_texts(data: bytes) -> Iterable[str]:
+    """Candidate texts of a document, best first (an e-mail's are made as they are asked for)."""
     if not data or not data.strip():
         raise UnreadableDocument("the document is empty")
     if len(data) > MAX_BYTES:

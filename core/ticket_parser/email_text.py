@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import email
 import re
-from email import policy
-from email.message import EmailMessage
+from collections.abc import Iterator
+from email.header import decode_header, make_header
+from email.message import Message
 
 from .html_text import html_to_text
 from .pdf_text import pdf_to_text
@@ -19,40 +20,43 @@ KEPT_HEADERS = ("Subject", "From", "Date")
 MIN_PLAIN_CHARS = 200
 
 
-def _part_text(part: EmailMessage) -> str:
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True) or b""
     try:
-        content = part.get_content()
-    except (LookupError, UnicodeError, ValueError, AssertionError):
-        payload = part.get_payload(decode=True) or b""
-        content = payload.decode("latin-1", errors="replace")
-    if isinstance(content, bytes):
-        content = content.decode("latin-1", errors="replace")
-    return content
+        return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return payload.decode("latin-1", errors="replace")
 
 
-def _header_block(msg: EmailMessage) -> str:
+def _header_block(msg: Message) -> str:
     lines = []
     for name in KEPT_HEADERS:
+        value = msg.get(name)
+        if not value:
+            continue
         try:
-            value = msg.get(name)
-        except (ValueError, IndexError):  # malformed header
-            value = None
-        if value:
-            lines.append(f"{name}: {' '.join(str(value).split())}")
+            value = str(make_header(decode_header(value)))
+        except (ValueError, LookupError, UnicodeError):  # malformed encoded words: keep them raw
+            value = str(value)
+        lines.append(f"{name}: {' '.join(value.split())}")
     return "\n".join(lines)
 
 
-def email_texts(data: bytes) -> list[str]:
+def email_texts(data: bytes) -> Iterator[str]:
     """Candidate texts of one e-mail, best first: plain parts, HTML parts, PDF attachments.
 
     Each candidate starts with the Subject/From/Date headers, which some formats need
-    (full passenger name in the subject, issue date from the Date header).
+    (full passenger name in the subject, issue date from the Date header). Candidates
+    are made as they are asked for: the HTML and PDF parts of an e-mail whose plain
+    text parses are never converted.
     """
-    msg = email.message_from_bytes(data, policy=policy.default)
+    # The legacy (compat32) policy: the default one builds a header object for every
+    # header read, which cost most of the time spent on an e-mail.
+    msg = email.message_from_bytes(data)
     headers = _header_block(msg)
     plain: list[str] = []
-    html: list[str] = []
-    pdfs: list[str] = []
+    html_parts: list[Message] = []
+    pdf_payloads: list[bytes] = []
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -61,25 +65,28 @@ def email_texts(data: bytes) -> list[str]:
         if ctype == "text/plain" and not filename.endswith(".pdf"):
             plain.append(_part_text(part))
         elif ctype == "text/html":
-            html.append(html_to_text(_part_text(part)))
+            html_parts.append(part)
         elif ctype == "application/pdf" or filename.endswith(".pdf"):
             payload = part.get_payload(decode=True)
             if payload:
-                try:
-                    pdfs.append(pdf_to_text(payload))
-                except Exception:  # a broken attachment must not hide the text parts
-                    continue
+                pdf_payloads.append(payload)
 
-    candidates = []
     plain_text = "\n".join(plain)
-    if len(plain_text.strip()) >= MIN_PLAIN_CHARS:
-        candidates.append(plain_text)
-    if html:
-        candidates.append("\n".join(html))
-    if plain_text.strip() and plain_text not in candidates:
-        candidates.append(plain_text)
-    candidates.extend(pdfs)
-    return [f"{headers}\n\n{body}" for body in candidates] or [headers]
+    long_plain = len(plain_text.strip()) >= MIN_PLAIN_CHARS
+    if long_plain:
+        yield f"{headers}\n\n{plain_text}"
+    if html_parts:
+        yield headers + "\n\n" + "\n".join(html_to_text(_part_text(part)) for part in html_parts)
+    if plain_text.strip() and not long_plain:
+        yield f"{headers}\n\n{plain_text}"
+    for payload in pdf_payloads:
+        try:
+            text = pdf_to_text(payload)
+        except Exception:  # a broken attachment must not hide the text parts
+            continue
+        yield f"{headers}\n\n{text}"
+    if not plain_text.strip() and not html_parts:
+        yield headers
 
 
 def looks_like_email(text: str) -> bool:
