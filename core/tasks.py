@@ -3,7 +3,12 @@ from django.db import OperationalError
 
 from core.services.cache_warmup import warm_catalog_caches
 from core.services.invoicing import invoice_pdf_generate
-from core.services.ticket_import import ticket_document_finish, ticket_process, ticket_receipt_pdf_generate
+from core.services.ticket_import import (
+    ticket_document_finish,
+    ticket_imports_requeue_stale,
+    ticket_process,
+    ticket_receipt_pdf_generate,
+)
 
 
 @shared_task(name="core.warmup_cache")
@@ -32,6 +37,11 @@ def process_ticket_async(ticket_id: int) -> None:
     a retry) only finishes what a previous run left undone."""
     ticket_process(ticket_id=ticket_id)
     ticket_document_finish(ticket_id=ticket_id)
+
+
+@shared_task(name="core.ticket_imports_requeue_stale")
+def ticket_imports_requeue_stale_task() -> int:
+    return ticket_imports_requeue_stale()
 
 
 # --- The async backbone: notification queue, webhooks, analytics -------------

@@ -24,6 +24,12 @@ class PeriodicEntry:
 
 SCHEDULE = (
     PeriodicEntry(
+        "ticket import sweep",
+        "core.ticket_imports_requeue_stale",
+        "An import is stale after 10 minutes untouched; looking every 5 minutes parses it within 15.",
+        every_seconds=300,
+    ),
+    PeriodicEntry(
         "notification queue sweep",
         "core.notification_queue_sweep",
         "A dead worker's notifications wait at most lease (120 s) + 30 s; a sweep is one indexed UPDATE.",

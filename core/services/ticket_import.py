@@ -12,6 +12,7 @@ under the ticket's row lock with the one-to-one on SaleItem as the database
 guard."""
 
 import datetime
+import functools
 import hashlib
 import logging
 import re
@@ -388,6 +389,22 @@ def ticket_retry(*, ticket_id: int) -> ImportedTicket:
             )
         transaction.on_commit(lambda: _enqueue_processing(ticket_id))
     return ticket
+
+
+def ticket_imports_requeue_stale(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the imports nobody is working on: a worker that died left
+    its row processing, or the task never reached the broker. Returns how many."""
+    stale = (now or timezone.now()) - STALE_PROCESSING_AFTER
+    with transaction.atomic():
+        stuck = list(
+            ImportedTicket.objects.filter(
+                Q(status=Status.PROCESSING, updated_at__lt=stale) | Q(status=Status.PENDING, updated_at__lt=stale)
+            ).values_list("id", flat=True)[:500]
+        )
+        ImportedTicket.objects.filter(id__in=stuck).update(status=Status.PENDING, updated_at=timezone.now())
+        for ticket_id in stuck:
+            transaction.on_commit(functools.partial(_enqueue_processing, ticket_id))
+    return len(stuck)
 
 
 # --- Follow-ups: sale item and receipt -----------------------------------------------------

@@ -595,3 +595,24 @@ def test_the_receipt_shows_itinerary_fares_and_taxes(staff_client, currencies, d
         "Forma de pago: CASH",
     ):
         assert shown in text, shown
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_whose_worker_died_is_parsed_by_the_sweep(staff_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import ImportedTicket
+    from core.services.ticket_import import ticket_import_create, ticket_imports_requeue_stale
+
+    with_worker_dead = ticket_import_create(uploaded_by=staff_user, text="texto que no es un boleto")
+    ImportedTicket.objects.filter(pk=with_worker_dead.pk).update(status="processing")
+
+    assert ticket_imports_requeue_stale() == 0  # still within its time
+    later = timezone.now() + timedelta(minutes=11)
+    assert ticket_imports_requeue_stale(now=later) == 1
+
+    with_worker_dead.refresh_from_db()
+    assert with_worker_dead.status == "error"  # parsed again (eagerly, here) and found not to be a ticket
+    assert with_worker_dead.error_message
