@@ -17,6 +17,7 @@ BENCHMARKS = {
     "catalog": "bench.catalog",
     "queue": "bench.queue",
     "webhooks": "bench.webhooks",
+    "lists": "bench.lists",
 }
 
 

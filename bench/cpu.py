@@ -20,6 +20,12 @@ def _machine_seconds() -> tuple[float, float]:
     return (sum(fields) - idle) / _TICKS, sum(fields) / _TICKS
 
 
+def machine_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot: total
+    advances by the number of cores every second."""
+    return _machine_seconds()
+
+
 def process_seconds(pids: Iterable[int]) -> float:
     total = 0.0
     for pid in pids:
