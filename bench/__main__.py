@@ -18,6 +18,7 @@ BENCHMARKS = {
     "queue": "bench.queue",
     "webhooks": "bench.webhooks",
     "lists": "bench.lists",
+    "parser": "bench.parser",
 }
 
 
