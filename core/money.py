@@ -15,11 +15,14 @@ def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
     return models.DecimalField(verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
 
 
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(MONEY_DECIMAL_PLACES + 1)}
+
+
 def round_money(amount: Decimal, minor_units: int) -> Decimal:
     """Half-up rounding, as invoices and tax authorities do (not banker's)."""
-    return amount.quantize(Decimal(1).scaleb(-minor_units), rounding=ROUND_HALF_UP)
+    return amount.quantize(_QUANTUM[minor_units], rounding=ROUND_HALF_UP)
 
 
 def format_amount(amount: Decimal, minor_units: int) -> str:
     """The amount as a string with exactly the currency's decimals ("118.00", "1500")."""
-    return f"{round_money(amount, minor_units):.{minor_units}f}"
+    return f"{amount.quantize(_QUANTUM[minor_units], rounding=ROUND_HALF_UP):f}"
