@@ -1,11 +1,12 @@
-"""The straightforward DRF forms of the sales and journal-entry lists, kept
-as the baseline `python -m bench lists` measures ours against.
+"""The straightforward DRF forms of the sales, journal-entry and
+imported-ticket lists, kept as the baseline `python -m bench lists` measures
+ours against.
 
 This is what the lists look like when written the usual way: nested
 ModelSerializers over model instances, with select_related/prefetch_related
 so the page costs a fixed number of queries (no N+1). Same pagination (50 per
 page), permission (agency staff), authentication, filters and ordering as
-`core.api.views.books`; the output carries the same fields as ours (amounts
+`core.api.views.books` and `core.api.views.tickets`; the output carries the same fields as ours (amounts
 as DRF renders a model DecimalField: the stored three decimals). Served only
 by the bench's URLs (`bench.urls`), never by the project's."""
 
@@ -14,7 +15,18 @@ from rest_framework import generics, serializers
 from core.api.pagination import PageNumberPagination
 from core.api.permissions import IsAgencyStaff
 from core.api.views.books import SaleFilter
-from core.models import Account, Client, JournalEntry, JournalLine, Product, Sale, SaleItem
+from core.api.views.tickets import ImportedTicketFilter
+from core.models import (
+    Account,
+    Client,
+    ImportedTicket,
+    JournalEntry,
+    JournalLine,
+    Product,
+    Sale,
+    SaleItem,
+    TicketSegment,
+)
 
 
 class ClientBriefSerializer(serializers.ModelSerializer):
@@ -122,4 +134,95 @@ class BaselineJournalEntryList(generics.ListAPIView):
     filterset_fields = ["source", "date"]
     queryset = (
         JournalEntry.objects.select_related("currency").prefetch_related("lines__account").order_by("-date", "-id")
+    )
+
+
+class TicketSegmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TicketSegment
+        fields = [
+            "carrier",
+            "flight_number",
+            "origin",
+            "origin_code",
+            "destination",
+            "destination_code",
+            "departure_date",
+            "departure_time",
+            "arrival_time",
+            "booking_class",
+            "fare_basis",
+            "baggage",
+            "status",
+        ]
+
+
+class SaleBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Sale
+        fields = ["id", "status"]
+
+
+class ImportedTicketSerializer(serializers.ModelSerializer):
+    error = serializers.CharField(source="error_message", read_only=True)
+    airline = serializers.SerializerMethodField()
+    currency = serializers.CharField(source="currency_code", read_only=True)
+    # Through the reverse one-to-one: None when the ticket has no sale item.
+    client = ClientBriefSerializer(source="sale_item.sale.client", read_only=True)
+    sale = SaleBriefSerializer(source="sale_item.sale", read_only=True)
+    sale_item = serializers.IntegerField(source="sale_item.id", read_only=True)
+    segments = TicketSegmentSerializer(many=True, read_only=True)
+    pdf_ready = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportedTicket
+        fields = [
+            "id",
+            "status",
+            "error",
+            "attempts",
+            "document",
+            "position",
+            "ticket_number",
+            "pnr",
+            "passenger_name",
+            "passenger_document",
+            "airline",
+            "issue_date",
+            "currency",
+            "fare",
+            "taxes_total",
+            "total",
+            "is_exchange",
+            "original_ticket_number",
+            "duplicate_of",
+            "replaces",
+            "client",
+            "sale",
+            "sale_item",
+            "segments",
+            "pdf_ready",
+            "created_at",
+            "parsed_at",
+        ]
+
+    def get_airline(self, ticket: ImportedTicket) -> dict:
+        return {"code": ticket.airline_code, "name": ticket.airline_name}
+
+    def get_pdf_ready(self, ticket: ImportedTicket) -> bool:
+        return bool(ticket.pdf)
+
+
+class BaselineImportedTicketList(generics.ListAPIView):
+    """GET /bench/baseline/boletos-importados/: 4 queries a page (token,
+    count, tickets joined with their sale item, sale and client, segments)."""
+
+    permission_classes = [IsAgencyStaff]
+    pagination_class = PageNumberPagination
+    serializer_class = ImportedTicketSerializer
+    filterset_class = ImportedTicketFilter
+    queryset = (
+        ImportedTicket.objects.select_related("sale_item__sale__client")
+        .prefetch_related("segments")
+        .order_by("-created_at", "-id")
     )

@@ -1,15 +1,20 @@
 """The data `python -m bench lists` reads: 10,000 sales of a few hundred
 clients (about 3 items each), a third of them invoiced, many paid, and the
-journal entries their invoices and payments post (2-3 lines each), plus a
-staff user with an API token.
+journal entries their invoices and payments post (2-3 lines each), 10,000
+imported airline tickets (most parsed, with 1-3 segments each, about half
+of them linked to an air-ticket item of those sales), plus a staff user with
+an API token.
 
 Run by the bench in a subprocess with the server's environment
 (`python -m bench.list_data`); prints one JSON line `LIST_DATA {...}` with the
-token and the row counts. Idempotent: when the bench's sales are already
-there it only ensures the user and token. Inserted with bulk_create in one
+token and the row counts. Idempotent: when the bench's sales and tickets
+are already there it only ensures the user and token (tickets alone are
+seeded again when only their count is off). Inserted with bulk_create in one
 transaction (a half-seeded database cannot be left behind), with totals
 derived as core.services.sales derives them and every entry balanced (the
-PostgreSQL trigger checks each one at commit)."""
+PostgreSQL trigger checks each one at commit), and each ticket's effective
+columns and segments derived from its `parsed` record (plus corrections) as
+core.services.ticket_import derives them."""
 
 from __future__ import annotations
 
@@ -24,11 +29,14 @@ from decimal import Decimal
 import django
 
 SALES = 10_000
+TICKETS = 10_000
 CLIENTS = 600
 STAFF_USERNAME = "bench-staff"
 # Marks the bench's rows: its clients' e-mail domain and its invoice series.
 CLIENT_EMAIL_DOMAIN = "bench.travelhub.local"
 SERIES_CODE = "BNCH"
+# Marks the bench's imported tickets: their documents' names.
+TICKET_DOCUMENT_PREFIX = "bench-boleto-"
 SEED = 20261122
 # Shares of the sales by status; every confirmed or invoiced sale may be paid.
 STATUS_WEIGHTS = {"draft": 20, "cancelled": 8, "confirmed": 30, "invoiced": 42}
@@ -65,23 +73,29 @@ def main() -> int:
     django.setup()
     from django.db import connection, transaction
 
-    from core.models import Sale
+    from core.models import ImportedTicket, Sale
 
     started = time.monotonic()
     token = ensure_staff_token()
     seeded = Sale.objects.filter(client__email__endswith="@" + CLIENT_EMAIL_DOMAIN).count()
+    tickets = ImportedTicket.objects.filter(document__original_name__startswith=TICKET_DOCUMENT_PREFIX).count()
     created = False
-    if seeded != SALES:
+    if seeded != SALES or tickets != TICKETS:
         with transaction.atomic():
-            if seeded:
-                delete_bench_rows()
-            seed()
+            if tickets:
+                delete_bench_tickets()
+            if seeded != SALES:
+                if seeded:
+                    delete_bench_rows()
+                seed()
+            seed_tickets()
         # What autovacuum would have done by the time anyone lists them:
         # statistics, and the visibility map that index-only scans (counts) use.
         with connection.cursor() as cursor:
             cursor.execute(
                 "VACUUM ANALYZE core_client, core_product, core_sale, core_saleitem, core_payment, "
-                "core_invoice, core_invoiceline, core_journalentry, core_journalline"
+                "core_invoice, core_invoiceline, core_journalentry, core_journalline, "
+                "core_ticketdocument, core_importedticket, core_ticketsegment"
             )
         created = True
     print(
@@ -110,7 +124,7 @@ def ensure_staff_token() -> str:
 
 
 def counts() -> dict[str, int]:
-    from core.models import JournalEntry, JournalLine, Payment, Sale, SaleItem
+    from core.models import ImportedTicket, JournalEntry, JournalLine, Payment, Sale, SaleItem, TicketSegment
 
     return {
         "sales": Sale.objects.count(),
@@ -118,7 +132,23 @@ def counts() -> dict[str, int]:
         "payments": Payment.objects.count(),
         "entries": JournalEntry.objects.count(),
         "lines": JournalLine.objects.count(),
+        "tickets": ImportedTicket.objects.count(),
+        "linked_tickets": SaleItem.objects.filter(imported_ticket__isnull=False).count(),
+        "segments": TicketSegment.objects.count(),
     }
+
+
+def delete_bench_tickets() -> None:
+    """The bench's tickets (an earlier seeding): unlink, then remove them."""
+    from core.models import ImportedTicket, SaleItem, TicketDocument
+
+    documents = TicketDocument.objects.filter(original_name__startswith=TICKET_DOCUMENT_PREFIX)
+    tickets = ImportedTicket.objects.filter(document__in=documents)
+    SaleItem.objects.filter(imported_ticket__in=tickets).update(imported_ticket=None)
+    # The self-references are PROTECT: clear them before deleting.
+    tickets.update(duplicate_of=None, replaces=None)
+    tickets.delete()
+    documents.delete()
 
 
 def delete_bench_rows() -> None:
@@ -367,6 +397,279 @@ def seed() -> None:
         for entry, _lines in entries
     ]
     _set_times(connection, "core_journalentry", ["posted_at"], posted)
+
+
+# (code, name, ticket-number prefix)
+AIRLINES = [
+    ("LA", "LATAM Airlines", "045"),
+    ("AV", "Avianca", "134"),
+    ("H2", "Sky Airline", "605"),
+    ("CM", "Copa Airlines", "230"),
+    ("IB", "Iberia", "075"),
+    ("AA", "American Airlines", "001"),
+]
+AIRPORTS = {
+    "LIM": "LIMA",
+    "CUZ": "CUSCO",
+    "AQP": "AREQUIPA",
+    "PIU": "PIURA",
+    "IQT": "IQUITOS",
+    "BOG": "BOGOTA",
+    "SCL": "SANTIAGO",
+    "PTY": "PANAMA CITY",
+    "MIA": "MIAMI",
+    "MAD": "MADRID",
+}
+# Shares of the tickets by import status.
+TICKET_STATUS_WEIGHTS = {"parsed": 90, "error": 6, "pending": 2, "processing": 2}
+TICKET_ERRORS = [
+    "No se reconoce el formato del boleto.",
+    "El documento no contiene texto legible.",
+    "Sin ítem de venta: la venta está anulada.",
+]
+
+
+def seed_tickets() -> None:
+    """10,000 imported tickets, oldest first, over the last year: their
+    documents (a tenth hold two tickets), the parser's record, the effective
+    columns and segments derived from it (and corrections, for a few), some
+    exchanges and repeated imports, and about half linked to an air-ticket
+    item of the bench's sales (the client and sale the list shows)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from core.models import ImportedTicket, SaleItem, TicketDocument, TicketSegment, User
+    from core.services.ticket_import import effective_record
+
+    rng = random.Random(SEED + 1)
+    staff = User.objects.get(username=STAFF_USERNAME)
+    now = timezone.now()
+    first_day = now - datetime.timedelta(days=365)
+    step = datetime.timedelta(days=365) / TICKETS
+    created_at = [first_day + step * index for index in range(TICKETS)]
+    statuses = rng.choices(list(TICKET_STATUS_WEIGHTS), weights=list(TICKET_STATUS_WEIGHTS.values()), k=TICKETS)
+
+    # The bench sales' air-ticket items still without a ticket, by sale date;
+    # they go, in order, to parsed tickets chosen at random (a ticket is
+    # linked to at most one item: the one-to-one).
+    free_items = list(
+        SaleItem.objects.filter(
+            sale__client__email__endswith="@" + CLIENT_EMAIL_DOMAIN,
+            sale__status__in=["confirmed", "invoiced"],
+            product__kind="air_ticket",
+            imported_ticket__isnull=True,
+        )
+        .order_by("sale__created_at", "id")
+        .values("id", "unit_price", "sale__currency__code", "sale__client__name", "sale__client__document_number")
+    )
+    parsed_indices = [index for index, status in enumerate(statuses) if status == "parsed"]
+    linked = sorted(rng.sample(parsed_indices, min(len(free_items), len(parsed_indices) * 55 // 100)))
+    item_of = dict(zip(linked, free_items, strict=False))
+
+    documents: list[TicketDocument] = []
+    tickets: list[ImportedTicket] = []
+    segments: list[list[dict]] = []
+    numbers: list[str] = []  # the numbers of the parsed tickets so far
+    for index in range(TICKETS):
+        status = statuses[index]
+        shares_document = bool(tickets) and tickets[-1].position == 0 and rng.random() < 0.1
+        if not shares_document:
+            documents.append(
+                TicketDocument(
+                    original_name=f"{TICKET_DOCUMENT_PREFIX}{index:05d}.pdf",
+                    content_type="application/pdf",
+                    size=rng.randint(40_000, 400_000),
+                    sha256=f"{rng.getrandbits(256):064x}",
+                    uploaded_by=staff,
+                )
+            )
+        ticket = ImportedTicket(
+            status=status,
+            position=1 if shares_document else 0,
+            attempts={"parsed": 1, "error": rng.randint(1, 3), "pending": 0, "processing": 1}[status],
+        )
+        ticket.document_index = len(documents) - 1
+        if status == "error":
+            ticket.error_message = rng.choice(TICKET_ERRORS)
+        elif status == "parsed":
+            item = item_of.get(index)
+            # A few are an earlier ticket imported again (the same number).
+            repeated = rng.choice(numbers) if len(numbers) > 100 and rng.random() < 0.01 else None
+            record = _ticket_record(rng, index, created_at[index], item, repeated)
+            if rng.random() < 0.05:
+                ticket.corrections = {"passenger_document": f"{rng.randint(10_000_000, 99_999_999)}"}
+            ticket.parsed = record
+            _effective_columns(ticket, effective_record(record, ticket.corrections))
+            if ticket.is_exchange:
+                # Read from the document's text by the import, not from the record.
+                ticket.original_ticket_number = rng.choice(numbers)
+            ticket.parsed_at = created_at[index] + datetime.timedelta(seconds=rng.randint(3, 40))
+            if rng.random() < 0.8:
+                ticket.pdf = f"tickets/receipts/{created_at[index]:%Y/%m}/boleto-{ticket.ticket_number}.pdf"
+            numbers.append(ticket.ticket_number)
+            ticket.linked_item = item
+        tickets.append(ticket)
+        segments.append(ticket.parsed["segments"] if ticket.parsed else [])
+
+    TicketDocument.objects.bulk_create(documents, batch_size=2000)
+    for ticket in tickets:
+        ticket.document = documents[ticket.document_index]
+    # A repeated import points at the first import of its number (the unique
+    # constraint allows the number again only then): inserted after it.
+    first_import: dict[str, ImportedTicket] = {}
+    repeats = []
+    for ticket in tickets:
+        if ticket.ticket_number in first_import:
+            repeats.append(ticket)
+        elif ticket.ticket_number:
+            first_import[ticket.ticket_number] = ticket
+    ImportedTicket.objects.bulk_create(
+        [t for t in tickets if t.ticket_number not in first_import or first_import[t.ticket_number] is t],
+        batch_size=2000,
+    )
+    for ticket in repeats:
+        ticket.duplicate_of = first_import[ticket.ticket_number]
+    ImportedTicket.objects.bulk_create(repeats)
+    exchanges = [t for t in tickets if t.original_ticket_number]
+    for ticket in exchanges:
+        ticket.replaces = first_import[ticket.original_ticket_number]
+    ImportedTicket.objects.bulk_update(exchanges, ["replaces"], batch_size=1000)
+    _set_times(
+        connection,
+        "core_importedticket",
+        ["created_at", "updated_at"],
+        [(t.pk, at) for t, at in zip(tickets, created_at, strict=True)],
+    )
+    _set_times(
+        connection,
+        "core_ticketdocument",
+        ["created_at"],
+        [(t.document_id, at) for t, at in zip(tickets, created_at, strict=True) if t.position == 0],
+    )
+
+    TicketSegment.objects.bulk_create(
+        (
+            TicketSegment(
+                ticket=ticket,
+                position=position,
+                **{key: value or "" for key, value in segment.items() if key != "departure_date"},
+                departure_date=datetime.date.fromisoformat(segment["departure_date"]),
+            )
+            for ticket, ticket_segments in zip(tickets, segments, strict=True)
+            for position, segment in enumerate(ticket_segments)
+        ),
+        batch_size=5000,
+    )
+    links = [(t.linked_item["id"], t.pk) for t in tickets if getattr(t, "linked_item", None)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_saleitem AS i SET imported_ticket_id = v.ticket "
+            "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::bigint[]) AS ticket) AS v WHERE i.id = v.id",
+            [[item for item, _ticket in links], [ticket for _item, ticket in links]],
+        )
+
+
+def _ticket_record(
+    rng: random.Random, index: int, created_at: datetime.datetime, item: dict | None, repeated: str | None
+) -> dict:
+    """The parser's record (SCHEMA.md) of one ticket; a linked ticket is the
+    item's passenger, currency and price; a repeated one has that number."""
+    from core.ticket_parser.common import new_record, new_segment
+
+    if repeated:
+        code, name, prefix = next(airline for airline in AIRLINES if airline[2] == repeated[:3])
+        serial = int(repeated[3:])
+    else:
+        code, name, prefix = rng.choice(AIRLINES)
+        serial = 9_000_000_000 + index
+    record = new_record(rng.choice(["amadeus", "sabre", "kiu"]))
+    passenger = f"{rng.choice(LAST_NAMES).upper()}/{rng.choice(FIRST_NAMES).upper()}"
+    document = f"{rng.randint(10_000_000, 99_999_999)}"
+    currency, total = rng.choice(["PEN", "PEN", "USD"]), Decimal(rng.randint(12_000, 280_000)) / 100
+    if item is not None:
+        currency, total = item["sale__currency__code"], item["unit_price"]
+        if not item["sale__client__document_number"].startswith("20"):
+            # A person's sale: the client flies (a company's: one of its staff).
+            first, *last = item["sale__client__name"].upper().split()
+            passenger = f"{' '.join(last)}/{first}" if last else first
+            document = item["sale__client__document_number"]
+    taxes = [
+        {"code": "PE", "amount": f"{total * Decimal('0.10'):.2f}"},
+        {"code": "HW", "amount": f"{total * Decimal('0.05'):.2f}"},
+    ]
+    taxes_total = sum(Decimal(tax["amount"]) for tax in taxes)
+    issue_date = timezone_date(created_at) - datetime.timedelta(days=rng.randint(0, 2))
+    record.update(
+        passenger_name=passenger,
+        passenger_document=document,
+        ticket_number=f"{prefix}-{serial}",
+        pnr="".join(rng.choices("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", k=6)),
+        airline_pnr="".join(rng.choices("ABCDEFGHJKLMNPQRSTUVWXYZ", k=6)),
+        issuing_airline={"code": code, "name": name},
+        issue_date=issue_date.isoformat(),
+        issuing_agent=f"{rng.randint(1000, 9999)}AS",
+        office_id="LIMPE2100",
+        currency=currency,
+        fare=f"{Decimal(total) - taxes_total:.2f}",
+        taxes=taxes,
+        taxes_total=f"{taxes_total:.2f}",
+        total=f"{Decimal(total):.2f}",
+        form_of_payment=rng.choice(["CASH", "CC VI XXXXXXXXXXXX1111", "INVOICE"]),
+        is_exchange=index > 100 and rng.random() < 0.03,
+    )
+    origin, destination = rng.sample(["LIM", "LIM", "LIM", *AIRPORTS], 2)
+    if origin == destination:
+        destination = "CUZ" if origin == "LIM" else "LIM"
+    route = [(origin, destination)]
+    if rng.random() < 0.2:
+        via = rng.choice([code for code in AIRPORTS if code not in (origin, destination)])
+        route = [(origin, via), (via, destination)]
+    if rng.random() < 0.5:
+        route.append((destination, origin))
+    departure = issue_date + datetime.timedelta(days=rng.randint(3, 60))
+    for leg, (start, end) in enumerate(route):
+        hour = rng.randint(5, 21)
+        segment = new_segment()
+        segment.update(
+            carrier=code,
+            flight_number=str(rng.randint(10, 2999)),
+            origin=AIRPORTS[start],
+            origin_code=start,
+            destination=AIRPORTS[end],
+            destination_code=end,
+            departure_date=(departure + datetime.timedelta(days=leg * rng.randint(1, 7))).isoformat(),
+            departure_time=f"{hour:02d}:{rng.choice([0, 15, 30, 45]):02d}",
+            arrival_time=f"{(hour + rng.randint(1, 2)) % 24:02d}:{rng.choice([5, 20, 35, 50]):02d}",
+            booking_class=rng.choice("YBMHKLQVSO"),
+            fare_basis=f"{rng.choice('YBMHKLQVSO')}{rng.choice(['LOW', 'OWPE', 'RTPE', 'EE00'])}",
+            baggage=rng.choice(["1PC", "2PC", "23K", None]),
+            status="OK",
+        )
+        record["segments"].append(segment)
+    return record
+
+
+def _effective_columns(ticket, record: dict) -> None:
+    """core.services.ticket_import._effective_refresh's columns, from the record."""
+    airline = record.get("issuing_airline") or {}
+    ticket.ticket_number = "".join(ch for ch in record.get("ticket_number") or "" if ch.isdigit())
+    ticket.pnr = record.get("pnr") or ""
+    ticket.passenger_name = record.get("passenger_name") or ""
+    ticket.passenger_document = record.get("passenger_document") or ""
+    ticket.airline_code = airline.get("code") or ""
+    ticket.airline_name = airline.get("name") or ""
+    ticket.issue_date = datetime.date.fromisoformat(record["issue_date"]) if record.get("issue_date") else None
+    ticket.currency_code = record.get("currency") or ""
+    ticket.fare = Decimal(record["fare"]) if record.get("fare") else None
+    ticket.taxes_total = Decimal(record["taxes_total"]) if record.get("taxes_total") else None
+    ticket.total = Decimal(record["total"]) if record.get("total") else None
+    ticket.is_exchange = bool(record.get("is_exchange"))
+
+
+def timezone_date(moment: datetime.datetime) -> datetime.date:
+    from django.utils import timezone
+
+    return timezone.localdate(moment)
 
 
 def _client(rng: random.Random, index: int):

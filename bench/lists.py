@@ -1,4 +1,4 @@
-"""Sales and journal-entry lists, uncached, against their straightforward DRF form.
+"""Sales, journal-entry and imported-ticket lists, uncached, against their straightforward DRF form.
 
 The paginated list APIs of the books on PostgreSQL next to the
 straightforward DRF form of the same lists (bench.baselines) and the stack's
@@ -6,7 +6,7 @@ ceiling.
 
 Runs the app on a WSGI server (granian by default, 2 workers, DEBUG off,
 PostgreSQL, Redis) over 10,000 sales and their journal entries
-(bench.list_data, seeded once) and loads it with wrk on loopback, with a
+and 10,000 imported tickets (bench.list_data, seeded once) and loads it with wrk on loopback, with a
 staff user's token in the Authorization header:
 
   ceiling             /bench/bare/, a plain Django view with a fixed 2 KB body
@@ -14,6 +14,8 @@ staff user's token in the Authorization header:
   ventas_baseline     /bench/baseline/ventas/ (bench.baselines: nested ModelSerializers)
   asientos            /api/asientos-contables/ (50 entries a page with their lines)
   asientos_baseline   /bench/baseline/asientos-contables/
+  boletos             /api/boletos-importados/ (50 tickets a page with client, sale, segments)
+  boletos_baseline    /bench/baseline/boletos-importados/
 
 Every case is measured at 1 connection (latency) and at --connections
 (throughput), round after round, all cases in turn, so they see the same
@@ -63,9 +65,11 @@ CASES = {
     "ventas_baseline": "/bench/baseline/ventas/",
     "asientos": "/api/asientos-contables/",
     "asientos_baseline": "/bench/baseline/asientos-contables/",
+    "boletos": "/api/boletos-importados/",
+    "boletos_baseline": "/bench/baseline/boletos-importados/",
 }
 # Ours, and the baseline each is compared with.
-PAIRS = {"ventas": "ventas_baseline", "asientos": "asientos_baseline"}
+PAIRS = {"ventas": "ventas_baseline", "asientos": "asientos_baseline", "boletos": "boletos_baseline"}
 # Pages compared between ours and the baseline before measuring.
 CHECKED_PAGES = (1, 2, 57)
 
@@ -93,7 +97,7 @@ def add_arguments(parser) -> None:
         "--profile-case",
         action="append",
         choices=[case for case in CASES if case != "ceiling"],
-        help="case to profile (repeatable; default: ventas and asientos)",
+        help="case to profile (repeatable; default: ventas, asientos and boletos)",
     )
     # --connections is the throughput level; latency is always measured at 1 connection too.
     add_load_arguments(parser, duration=6.0, warmup=2.0, connections=16, rounds=3)
@@ -112,7 +116,8 @@ def run(args) -> int:
     data = prepare_data(env)
     print(
         f"data: {data['sales']} sales, {data['items']} items, {data['payments']} payments, "
-        f"{data['entries']} journal entries, {data['lines']} lines"
+        f"{data['entries']} journal entries, {data['lines']} lines, {data['tickets']} imported tickets "
+        f"({data['linked_tickets']} linked to a sale item), {data['segments']} segments"
         + (f" (seeded now in {data['seconds']} s)" if data["created"] else "")
     )
     headers = {"Accept": "application/json", "Authorization": f"Token {data['token']}"}
@@ -127,7 +132,7 @@ def run(args) -> int:
     options = server_options(args.server_option).get(args.server, [])
     print(f"\n== {args.server}, {args.workers} workers {' '.join(options)}==")
     with Server(args.server, env, args.workers, options=options).start() as server:
-        check_answers(server, headers, data["sales"], data["entries"])
+        check_answers(server, headers, data["sales"], data["entries"], data["tickets"])
         rounds = measure_levels(server, env, load, levels, wrk_headers)
         if args.profile > 0:
             for case in args.profile_case or list(PAIRS):
@@ -176,9 +181,9 @@ def prepare_data(env: BenchEnvironment) -> dict:
     )
     line = next((ln for ln in seeded.stdout.splitlines() if ln.startswith("LIST_DATA ")), None)
     if seeded.returncode != 0 or line is None:
-        raise BenchError(f"seeding the sales failed:\n{seeded.stdout[-2000:]}{seeded.stderr[-4000:]}")
+        raise BenchError(f"seeding the sales and tickets failed:\n{seeded.stdout[-2000:]}{seeded.stderr[-4000:]}")
     data = json.loads(line.removeprefix("LIST_DATA "))
-    if min(data["sales"], data["entries"]) < PAGE_SIZE * max(CHECKED_PAGES):
+    if min(data["sales"], data["entries"], data["tickets"]) < PAGE_SIZE * max(CHECKED_PAGES):
         raise BenchError(f"too few rows to list: {data}")
     return data
 
@@ -389,7 +394,42 @@ def _entry_facts(entry: dict) -> tuple:
     )
 
 
-def check_answers(server: Server, headers: dict[str, str], sales: int, entries: int) -> None:
+def _ticket_facts(ticket: dict) -> tuple:
+    """What a ticket row says; empty text and None are the same fact (ours
+    prints None where the baseline prints the column's "")."""
+    money = ("fare", "taxes_total", "total")
+    client, sale = ticket["client"], ticket["sale"]
+    return (
+        ticket["id"],
+        ticket["status"],
+        ticket["error"] or None,
+        ticket["attempts"],
+        ticket["document"],
+        ticket["position"],
+        ticket["ticket_number"],
+        ticket["pnr"],
+        ticket["passenger_name"],
+        ticket["passenger_document"],
+        ticket["airline"]["code"],
+        ticket["airline"]["name"],
+        ticket["issue_date"],
+        ticket["currency"] or None,
+        tuple(None if ticket[name] is None else Decimal(ticket[name]) for name in money),
+        ticket["is_exchange"],
+        ticket["original_ticket_number"] or None,
+        ticket["duplicate_of"],
+        ticket["replaces"],
+        None if client is None else (client["id"], client["name"], client["document_type"], client["document_number"]),
+        None if sale is None else (sale["id"], sale["status"]),
+        ticket["sale_item"],
+        [{key: value or None for key, value in segment.items()} for segment in ticket["segments"]],
+        ticket["pdf_ready"],
+        datetime.datetime.fromisoformat(ticket["created_at"]),
+        None if ticket["parsed_at"] is None else datetime.datetime.fromisoformat(ticket["parsed_at"]),
+    )
+
+
+def check_answers(server: Server, headers: dict[str, str], sales: int, entries: int, tickets: int) -> None:
     """Each list answers 50 rows a page, ours and the baseline the same rows
     with the same facts, and only to staff."""
     status, _, _ = request(server.base_url + CASES["ventas"], {"Accept": "application/json"})
@@ -401,6 +441,7 @@ def check_answers(server: Server, headers: dict[str, str], sales: int, entries: 
     for ours, baseline, facts, total in (
         ("ventas", "ventas_baseline", _sale_facts, sales),
         ("asientos", "asientos_baseline", _entry_facts, entries),
+        ("boletos", "boletos_baseline", _ticket_facts, tickets),
     ):
         for page in CHECKED_PAGES:
             mine, theirs = (_get_page(server, CASES[case], headers, page) for case in (ours, baseline))
@@ -417,6 +458,7 @@ def check_answers(server: Server, headers: dict[str, str], sales: int, entries: 
                     f"  ours     {mine_facts[differ]}\n  baseline {theirs_facts[differ]}"
                 )
     print(
-        f"answers checked: pages {', '.join(map(str, CHECKED_PAGES))} of ventas and asientos have {PAGE_SIZE} rows, "
-        "the same rows, amounts and lines as the baseline; counts match the database; no token, no answer"
+        f"answers checked: pages {', '.join(map(str, CHECKED_PAGES))} of ventas, asientos and boletos have "
+        f"{PAGE_SIZE} rows, the same rows, amounts, lines and segments as the baseline; counts match the database; "
+        "no token, no answer"
     )
