@@ -36,6 +36,7 @@ def entries_with_lines(entries: QuerySet[JournalEntry]) -> list[dict]:
         .values(*LINE_FIELDS)
     )
     shaped: dict[int, dict] = {}
+    business_tz = timezone.get_current_timezone()
     for line in lines:
         entry = shaped.get(line["entry_id"])
         minor_units = line["entry__currency__minor_units"]
@@ -48,7 +49,7 @@ def entries_with_lines(entries: QuerySet[JournalEntry]) -> list[dict]:
                 "source_id": line["entry__source_id"],
                 "currency": line["entry__currency__code"],
                 "total": format_amount(line["entry__total_debit"], minor_units),
-                "posted_at": timezone.localtime(line["entry__posted_at"]).isoformat(),
+                "posted_at": line["entry__posted_at"].astimezone(business_tz).isoformat(),
                 "lines": [],
             }
         entry["lines"].append(

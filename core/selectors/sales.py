@@ -54,7 +54,9 @@ def sales_shaped(rows: Iterable[dict]) -> list[dict]:
         items = SaleItem.objects.filter(sale_id__in=[row["id"] for row in rows]).order_by("sale_id", "position", "id")
         for item in items.values(*ITEM_FIELDS):
             items_by_sale[item["sale_id"]].append(item)
-    return [_sale(row, items_by_sale[row["id"]]) for row in rows]
+    # One time zone lookup per page, not per row.
+    business_tz = timezone.get_current_timezone()
+    return [_sale(row, items_by_sale[row["id"]], business_tz) for row in rows]
 
 
 def sale_detail(sale_id: int) -> dict | None:
@@ -89,7 +91,7 @@ def sale_detail(sale_id: int) -> dict | None:
     return sale
 
 
-def _sale(row: dict, items: list[dict]) -> dict:
+def _sale(row: dict, items: list[dict], business_tz) -> dict:
     minor_units = row["currency__minor_units"]
     return {
         "id": row["id"],
@@ -107,7 +109,7 @@ def _sale(row: dict, items: list[dict]) -> dict:
         "paid_total": format_amount(row["paid_total"], minor_units),
         "balance_due": format_amount(row["total"] - row["paid_total"], minor_units),
         "notes": row["notes"],
-        "created_at": timezone.localtime(row["created_at"]).isoformat(),
+        "created_at": row["created_at"].astimezone(business_tz).isoformat(),
         "items": [_item(item, minor_units) for item in items],
     }
 

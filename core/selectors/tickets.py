@@ -77,7 +77,9 @@ def tickets_shaped(rows: Iterable[dict]) -> list[dict]:
         )
         for segment in segments.values(*SEGMENT_FIELDS):
             segments_by_ticket[segment.pop("ticket_id")].append(segment)
-    return [_ticket(row, segments_by_ticket[row["id"]]) for row in rows]
+    # One time zone lookup per page, not per row.
+    business_tz = timezone.get_current_timezone()
+    return [_ticket(row, segments_by_ticket[row["id"]], business_tz) for row in rows]
 
 
 def ticket_detail(ticket_id: int) -> dict | None:
@@ -93,7 +95,7 @@ def ticket_detail(ticket_id: int) -> dict | None:
     return ticket
 
 
-def _ticket(row: dict, segments: list[dict]) -> dict:
+def _ticket(row: dict, segments: list[dict], business_tz) -> dict:
     client_id = row["sale_item__sale__client_id"]
     return {
         "id": row["id"],
@@ -130,8 +132,8 @@ def _ticket(row: dict, segments: list[dict]) -> dict:
         "sale_item": row["sale_item__id"],
         "segments": [_segment(segment) for segment in segments],
         "pdf_ready": bool(row["pdf"]),
-        "created_at": timezone.localtime(row["created_at"]).isoformat(),
-        "parsed_at": timezone.localtime(row["parsed_at"]).isoformat() if row["parsed_at"] else None,
+        "created_at": row["created_at"].astimezone(business_tz).isoformat(),
+        "parsed_at": row["parsed_at"].astimezone(business_tz).isoformat() if row["parsed_at"] else None,
     }
 
 

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api.pagination import LazyPageNumberPagination
 from core.api.serializers import tickets as serializers
 from core.api.views.books import PDF_RETRY_AFTER_SECONDS, StaffViewSet, _valid
 from core.exceptions import Conflict, NotFound
@@ -65,10 +66,12 @@ class ImportedTicketViewSet(StaffViewSet, mixins.ListModelMixin):
     serializer_class = serializers.TicketOutputSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    pagination_class = LazyPageNumberPagination
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(ticket_selectors.ticket_rows(self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(ticket_selectors.tickets_shaped(page))
+        # The count runs on the tickets alone; only the page's rows join their sale and client.
+        page = self.paginator.paginate_queryset_lazily(self.filter_queryset(self.get_queryset()), request, view=self)
+        return self.get_paginated_response(ticket_selectors.tickets_shaped(ticket_selectors.ticket_rows(page)))
 
     def retrieve(self, request, pk=None):
         return Response(self._detail(pk))
