@@ -87,13 +87,18 @@ class Notification(models.Model):
         return f"{self.kind} → {self.recipient_id or self.recipient_email}"
 
 
+class DeliveryStatus(models.TextChoices):
+    """The life of one attempt to deliver something: notifications and webhooks alike."""
+
+    PENDING = "pending", _("Pendiente")
+    SENDING = "sending", _("Enviando")
+    SENT = "sent", _("Enviada")
+    FAILED = "failed", _("Fallida (se reintentará)")
+    DEAD = "dead", _("Descartada")
+
+
 class NotificationDelivery(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pendiente")
-        SENDING = "sending", _("Enviando")
-        SENT = "sent", _("Enviada")
-        FAILED = "failed", _("Fallida (se reintentará)")
-        DEAD = "dead", _("Descartada")
+    Status = DeliveryStatus
 
     notification = models.ForeignKey(
         Notification, verbose_name=_("notificación"), on_delete=models.CASCADE, related_name="deliveries"

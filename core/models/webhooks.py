@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models.notifications import DeliveryStatus
+
 
 class WebhookEndpoint(models.Model):
     owner = models.ForeignKey(
@@ -91,12 +93,7 @@ class WebhookEvent(models.Model):
 
 
 class WebhookDelivery(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pendiente")
-        SENDING = "sending", _("Enviando")
-        SENT = "sent", _("Enviada")
-        FAILED = "failed", _("Fallida (se reintentará)")
-        DEAD = "dead", _("Descartada")
+    Status = DeliveryStatus
 
     endpoint = models.ForeignKey(
         WebhookEndpoint, verbose_name=_("endpoint"), on_delete=models.CASCADE, related_name="deliveries"
