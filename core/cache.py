@@ -275,6 +275,11 @@ def _compute_once(key: str, compute: Callable[[], T | None], timeout: int) -> T 
         if value is not None:
             return value
         if not _shared(cache.get, lock_key):
+            # The holder stores the value before releasing the lock: a value
+            # stored between our two reads is there now.
+            value = _shared(cache.get, key)
+            if value is not None:
+                return value
             break
     # The computing request failed or is very slow: answer anyway.
     return compute()
