@@ -7,7 +7,14 @@ from core.exceptions import Conflict
 from core.models import JournalEntry, Payment, Sale, SaleItem
 from core.services import sales
 from core.services.accounting import chart_of_accounts_load
-from core.tests.factories import ClientFactory, CurrencyFactory, ProductFactory, UserFactory
+from core.tests.factories import (
+    ClientFactory,
+    CountryFactory,
+    CurrencyFactory,
+    ProductFactory,
+    SupplierFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -390,3 +397,24 @@ def test_a_form_posted_product_without_active_is_active(staff_client):
 
     assert supplier.json()["active"] is True
     assert product.json()["active"] is True
+
+
+@pytest.mark.parametrize(
+    ("url", "make_rows"),
+    [
+        ("/api/clientes/", lambda: ClientFactory.create_batch(55, country=CountryFactory())),
+        ("/api/proveedores/", lambda: SupplierFactory.create_batch(55, country=CountryFactory())),
+        ("/api/productos/", lambda: ProductFactory.create_batch(55)),
+        ("/api/cuentas-contables/", chart_of_accounts_load),
+    ],
+)
+def test_party_and_chart_lists_have_a_query_budget(staff_client, url, make_rows, django_assert_max_num_queries):
+    make_rows()
+
+    with django_assert_max_num_queries(2):
+        response = staff_client.get(url)
+
+    assert response.status_code == 200
+    body = response.json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert len(rows) >= 20

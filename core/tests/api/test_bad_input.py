@@ -1,0 +1,63 @@
+"""Junk sent to any route is a 4xx with a JSON body, never a 500."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ROUTES = [
+    "/api/paises/",
+    "/api/ciudades/",
+    "/api/monedas/",
+    "/api/aerolineas/",
+    "/api/aeropuertos/",
+    "/api/clientes/",
+    "/api/proveedores/",
+    "/api/productos/",
+    "/api/ventas/",
+    "/api/facturas/",
+    "/api/cuentas-contables/",
+    "/api/asientos-contables/",
+    "/api/boletos-importados/",
+    "/api/webhooks/",
+    "/api/auth/token/",
+]
+JUNK_BODIES = [
+    {"items": [{"product": "x", "unit_price": "NaN"}], "client": [], "currency": {"a": 1}},
+    {"lines": "nope", "date": "31/31/2026", "amount": "1e999"},
+    {"url": "ftp://[::1", "event_types": ["nope"], "text": ""},
+    [1, 2, 3],
+    "just a string",
+]
+JUNK_QUERIES = [
+    "?page=-1",
+    "?page_size=abc",
+    "?status=%00",
+    "?date_from=2026-02-30&date_to=x",
+    "?client=1e5&currency=%F0%9F%92%A5",
+    "?search=" + "a" * 2000,
+]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("body", JUNK_BODIES)
+def test_junk_bodies_are_client_errors(staff_client, route, body):
+    response = staff_client.post(route, body, format="json")
+
+    assert 400 <= response.status_code < 500, (route, response.status_code)
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("query", JUNK_QUERIES)
+def test_junk_queries_never_reach_a_500(staff_client, route, query):
+    response = staff_client.get(route + query)
+
+    assert response.status_code < 500, (route, query, response.status_code)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_malformed_json_is_a_400(staff_client, route):
+    response = staff_client.generic("POST", route, b"{not json", content_type="application/json")
+
+    assert response.status_code in (400, 405, 415)
+    assert response.json()["detail"]
