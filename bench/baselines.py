@@ -6,7 +6,7 @@ This is what the lists look like when written the usual way: nested
 ModelSerializers over model instances, with select_related/prefetch_related
 so the page costs a fixed number of queries (no N+1). Same pagination (50 per
 page), permission (agency staff), authentication, filters and ordering as
-`core.api.views.books` and `core.api.views.tickets`; the output carries the same fields as ours (amounts
+`core.api.views.sales` and `core.api.views.tickets`; the output carries the same fields as ours (amounts
 as DRF renders a model DecimalField: the stored three decimals). Served only
 by the bench's URLs (`bench.urls`), never by the project's."""
 
@@ -14,7 +14,7 @@ from rest_framework import generics, serializers
 
 from core.api.pagination import PageNumberPagination
 from core.api.permissions import IsAgencyStaff
-from core.api.views.books import SaleFilter
+from core.api.views.sales import SaleFilter
 from core.api.views.tickets import ImportedTicketFilter
 from core.models import (
     Account,

@@ -1,5 +1,15 @@
 """Admin registrations, one module per area."""
 
-from core.admin import books, catalogs, notifications, tickets, users, webhooks
+from core.admin import accounting, catalogs, invoicing, notifications, parties, sales, tickets, users, webhooks
 
-__all__ = ["books", "catalogs", "notifications", "tickets", "users", "webhooks"]
+__all__ = [
+    "accounting",
+    "catalogs",
+    "invoicing",
+    "notifications",
+    "parties",
+    "sales",
+    "tickets",
+    "users",
+    "webhooks",
+]

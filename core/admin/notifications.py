@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin.books import ReadOnlyAdmin
+from core.admin.read_only import ReadOnlyAdmin
 from core.models import Notification, NotificationDelivery
 from core.services.notifications import notification_delivery_retry_now
 

@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin.books import ReadOnlyAdmin, ReadOnlyInline
+from core.admin.read_only import ReadOnlyAdmin, ReadOnlyInline
 from core.exceptions import DomainError
 from core.models import ImportedTicket, TicketDocument, TicketSegment
 from core.services import ticket_import

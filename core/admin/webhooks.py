@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from core.admin.books import ReadOnlyAdmin
+from core.admin.read_only import ReadOnlyAdmin
 from core.exceptions import Conflict
 from core.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
 from core.services.webhooks import webhook_delivery_replay

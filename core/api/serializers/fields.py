@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
 
 class ActiveFlagField(serializers.BooleanField):
     """A boolean whose omission means its default, also in form-encoded input
@@ -10,3 +12,7 @@ class ActiveFlagField(serializers.BooleanField):
     def __init__(self, **kwargs):
         kwargs.setdefault("default", True)
         super().__init__(**kwargs)
+
+
+def money(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)

@@ -1,7 +1,6 @@
 """Imported airline tickets: upload, follow, correct, retry, download the
 receipt. Staff only."""
 
-from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 
 from core.api.pagination import LazyPageNumberPagination
 from core.api.serializers import tickets as serializers
-from core.api.views.books import PDF_RETRY_AFTER_SECONDS, StaffViewSet, _valid
+from core.api.views.staff import StaffViewSet, pdf_download, validated_input
 from core.exceptions import Conflict, NotFound
 from core.models import ImportedTicket
 from core.selectors import tickets as ticket_selectors
@@ -77,14 +76,14 @@ class ImportedTicketViewSet(StaffViewSet, mixins.ListModelMixin):
         return Response(self._detail(pk))
 
     def create(self, request):
-        data = _valid(serializers.TicketUploadSerializer, request)
+        data = validated_input(serializers.TicketUploadSerializer, request)
         ticket = ticket_import.ticket_import_create(
             uploaded_by=request.user, file=data.get("file"), text=data.get("text")
         )
         return Response(self._detail(ticket.pk), status=status.HTTP_202_ACCEPTED)
 
     def partial_update(self, request, pk=None):
-        data = _valid(serializers.TicketCorrectionSerializer, request)
+        data = validated_input(serializers.TicketCorrectionSerializer, request)
         ticket_import.ticket_correct(ticket_id=int(pk), corrections=data["corrections"])
         return Response(self._detail(pk))
 
@@ -112,17 +111,7 @@ class ImportedTicketViewSet(StaffViewSet, mixins.ListModelMixin):
             raise NotFound()
         if ticket.status == ImportedTicket.Status.ERROR:
             raise Conflict(_("La importación falló: el boleto no tiene recibo."), code="ticket_not_parsed")
-        if not ticket.pdf:
-            return Response(
-                {"detail": _("El PDF se está generando."), "code": "pdf_pending"},
-                status=status.HTTP_202_ACCEPTED,
-                headers={"Retry-After": str(PDF_RETRY_AFTER_SECONDS)},
-            )
-        return FileResponse(
-            ticket.pdf.open("rb"),
-            content_type="application/pdf",
-            filename=f"boleto-{ticket.ticket_number or ticket.pk}.pdf",
-        )
+        return pdf_download(ticket.pdf, filename=f"boleto-{ticket.ticket_number or ticket.pk}.pdf")
 
     def _detail(self, pk) -> dict:
         ticket = ticket_selectors.ticket_detail(int(pk))

@@ -1,0 +1,37 @@
+"""Admin for clients, suppliers and products."""
+
+from django.contrib import admin
+
+from core.models import (
+    Client,
+    Product,
+    Supplier,
+)
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "document_type", "document_number", "email", "country"]
+    list_select_related = ["country"]
+    list_filter = ["kind", "document_type", "preferred_language"]
+    search_fields = ["name", "document_number", "email"]
+    autocomplete_fields = ["country"]
+    show_full_result_count = False
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "airline", "tax_id", "active"]
+    list_select_related = ["airline"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "tax_id"]
+    autocomplete_fields = ["airline", "country"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "supplier", "default_tax_rate", "active"]
+    list_select_related = ["supplier"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "supplier__name"]
+    autocomplete_fields = ["supplier"]

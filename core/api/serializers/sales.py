@@ -1,0 +1,67 @@
+"""Sales, their items and payments. Sale lists and details are shaped by
+core.selectors.sales; these serializers validate input and document the shape."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from core.api.serializers.fields import money
+from core.models import Client, Currency, Payment, Product, Sale
+from core.money import format_amount
+
+
+class SaleItemInputSerializer(serializers.Serializer):
+    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(active=True))
+    description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, default=1)
+    unit_price = money(min_value=0)
+    tax_rate = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False)
+    tax_amount = money(min_value=0, required=False)
+
+    def validate_quantity(self, value):
+        if value <= 0:
+            raise serializers.ValidationError(_("La cantidad debe ser mayor que cero."))
+        return value
+
+
+class SaleCreateSerializer(serializers.Serializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
+    currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.filter(active=True))
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    items = SaleItemInputSerializer(many=True, required=False, default=list)
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = money()
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    paid_on = serializers.DateField()
+    currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all(), required=False)
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    currency = serializers.CharField(source="currency_id", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "sale", "amount", "currency", "method", "paid_on", "reference", "created_at"]
+
+    def get_amount(self, payment: Payment) -> str:
+        return format_amount(payment.amount, payment.sale.currency.minor_units)
+
+
+class SaleOutputSerializer(serializers.Serializer):
+    """Documents the shape of core.selectors.sales in the schema."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Sale.Status.choices)
+    client = serializers.DictField()
+    currency = serializers.CharField()
+    subtotal = serializers.CharField()
+    tax_total = serializers.CharField()
+    total = serializers.CharField()
+    paid_total = serializers.CharField()
+    balance_due = serializers.CharField()
+    notes = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    items = serializers.ListField(child=serializers.DictField())
