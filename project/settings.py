@@ -100,7 +100,8 @@ IS_POSTGRESQL = "postgresql" in DATABASES["default"]["ENGINE"]
 if IS_POSTGRESQL:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_travelhub")}
+    # Tests run in "test_<database of DATABASE_URL>" (Django's default): runs
+    # against different databases of one server never share a test database.
 else:
     # Several threads (the dev server, tests) write to one SQLite file.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
