@@ -2,15 +2,22 @@ import os
 import subprocess
 import sys
 import time
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 
 from core.cache import local_tier, shared_cache_breaker
+from core.services.task_dispatch import broker_breaker
+from core.tests.tcp_proxy import TcpProxy
 from project.celery import app as celery_app
 
 
@@ -31,18 +38,35 @@ def _tasks_run_in_process():
     celery_app.conf.task_eager_propagates = True
 
 
+class RealWorker:
+    def __init__(self, process: subprocess.Popen, email_dir: Path) -> None:
+        self.process = process
+        self.email_dir = email_dir
+
+    def sent_emails(self) -> list[EmailMessage]:
+        """The e-mails the worker sent (Django's file-based backend)."""
+        messages = []
+        for path in sorted(self.email_dir.glob("*.log")):
+            for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if raw.strip():
+                    messages.append(BytesParser(policy=email_policy.default).parsebytes(raw.lstrip()))
+        return messages
+
+
 @pytest.fixture
-def celery_worker(settings):
+def celery_worker(settings, tmp_path):
     """A real `celery worker` process on the Redis broker, using the test
     database; tasks sent during the test go to it. Data it must see has to be
-    committed (use django_db(transaction=True))."""
-    from django.db import connection
-
+    committed (use django_db(transaction=True)). Its e-mails are written to
+    files (`sent_emails()`)."""
+    email_dir = tmp_path / "worker-emails"
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(connection.settings_dict),
         "SECRET_KEY": settings.SECRET_KEY,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(email_dir),
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "project", "worker", "--pool=solo", "--loglevel=warning"],
@@ -56,11 +80,37 @@ def celery_worker(settings):
     _set_task_join_will_block(False)
     try:
         _wait_for_worker()
-        yield worker
+        yield RealWorker(worker, email_dir)
     finally:
         celery_app.conf.task_always_eager = True
         worker.terminate()
         worker.wait(timeout=30)
+
+
+@pytest.fixture
+def redis_proxy(settings):
+    """This process reaches Redis — its cache and the Celery broker — through
+    a TcpProxy the test can cut (`refusing()`, `silent()`, `restore()`).
+    A celery_worker started by the test still reaches Redis directly."""
+    target = urlsplit(settings.REDIS_URL)
+    proxy = TcpProxy(target.hostname, target.port or 6379)
+    proxied_url = target._replace(netloc=proxy.address).geturl()
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": proxied_url}}
+    direct_url = celery_app.conf.broker_url
+    _use_broker(proxied_url)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+        _use_broker(direct_url)
+
+
+def _use_broker(url: str) -> None:
+    # Kombu keeps one pool per broker URL for the process: dropping the
+    # app's references is enough to have the next send use `url`'s.
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def _database_url(settings_dict) -> str:
@@ -77,6 +127,28 @@ def _wait_for_worker(seconds: float = 30) -> None:
         if celery_app.control.ping(timeout=0.5):
             return
     raise RuntimeError("the Celery worker did not start")
+
+
+class HeldTasks:
+    """Tasks sent meanwhile are recorded in the task outbox and not run: the
+    broker is treated as down, as after a failed send."""
+
+    def __init__(self) -> None:
+        self.eager = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = False
+        broker_breaker.closed_until = float("inf")
+
+    def release(self) -> None:
+        """The broker is back (tasks run in this process again)."""
+        celery_app.conf.task_always_eager = self.eager
+        broker_breaker.reset()
+
+
+@pytest.fixture
+def tasks_held():
+    held = HeldTasks()
+    yield held
+    held.release()
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +177,7 @@ def _empty_cache():
     cache.clear()
     local_tier.drop()
     shared_cache_breaker.reset()
+    broker_breaker.reset()
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -169,8 +170,6 @@ class LocalTier:
                 self._catalogs.pop(catalog, None)
 
     def _listen(self) -> None:
-        import redis
-
         pause = 0.5
         while True:
             try:

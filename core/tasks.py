@@ -1,14 +1,37 @@
+"""Celery tasks of the platform and the agency. Each one takes ids, calls one
+service and is safe to run twice; services send them by name
+(core.services.task_dispatch) and never import this module. The periodic
+ones are scheduled in core.registrations."""
+
+import os
+import socket
+
 from celery import shared_task
 from django.db import OperationalError
 
+from core.services.analytics import analytics_buffers_flush, analytics_daily_job, analytics_retention
+from core.services.analytics_partitions import analytics_partitions_ensure
 from core.services.cache_warmup import warm_catalog_caches
 from core.services.invoicing import invoice_pdf_generate
+from core.services.notification_queue import (
+    notification_deliveries_retry_due,
+    notification_queue_drain,
+    notification_queue_sweep,
+)
+from core.services.task_dispatch import task_outbox_resend
 from core.services.ticket_import import (
     ticket_document_finish,
     ticket_imports_requeue_stale,
     ticket_process,
     ticket_receipt_pdf_generate,
 )
+from core.services.webhooks import webhook_deliveries_send_due, webhook_events_fan_out
+
+
+@shared_task(name="core.task_outbox_resend")
+def task_outbox_resend_task() -> int:
+    """Send the task messages that did not reach the broker after their commit."""
+    return task_outbox_resend()
 
 
 @shared_task(name="core.warmup_cache")
@@ -45,78 +68,56 @@ def ticket_imports_requeue_stale_task() -> int:
 
 
 # --- The async backbone: notification queue, webhooks, analytics -------------
-# Periodic ones are scheduled by core.services.periodic_schedule.
 
 
 @shared_task(name="core.notification_queue_drain")
 def notification_queue_drain_task() -> int:
     """Fan out and send every due notification; a few minutes at most per
     run so one busy queue does not hold a worker forever."""
-    from core.services.notifications import notification_queue_drain
-
     return notification_queue_drain(worker=_worker_name(), max_seconds=240)
 
 
 @shared_task(name="core.notification_queue_sweep")
 def notification_queue_sweep_task() -> int:
     """Give back the notifications of workers whose lease expired."""
-    from core.services.notifications import notification_queue_sweep
-
     return notification_queue_sweep()
 
 
 @shared_task(name="core.notification_deliveries_retry")
 def notification_deliveries_retry_task() -> int:
-    from core.services.notifications import notification_deliveries_retry_due
-
     return notification_deliveries_retry_due()
 
 
 @shared_task(name="core.webhook_events_fan_out")
 def webhook_events_fan_out_task() -> int:
-    from core.services.webhooks import webhook_events_fan_out
-
     return webhook_events_fan_out()
 
 
 @shared_task(name="core.webhook_deliveries_send")
 def webhook_deliveries_send_task() -> int:
     """Send new deliveries and the retries that are due."""
-    from core.services.webhooks import webhook_deliveries_send_due
-
     return webhook_deliveries_send_due(max_seconds=240)
 
 
 @shared_task(name="core.analytics_flush")
 def analytics_flush_task() -> int:
-    from core.services.analytics import analytics_buffers_flush
-
     return analytics_buffers_flush()
 
 
 @shared_task(name="core.analytics_partitions_ensure")
 def analytics_partitions_ensure_task() -> list[str]:
-    from core.services.analytics_partitions import analytics_partitions_ensure
-
     return analytics_partitions_ensure()
 
 
 @shared_task(name="core.analytics_retention")
 def analytics_retention_task() -> dict[str, int]:
-    from core.services.analytics import analytics_retention
-
     return analytics_retention()
 
 
 @shared_task(name="core.analytics_daily")
 def analytics_daily_task() -> int:
-    from core.services.analytics import analytics_daily_job
-
     return analytics_daily_job()
 
 
 def _worker_name() -> str:
-    import os
-    import socket
-
     return f"{socket.gethostname()}:{os.getpid()}"

@@ -7,7 +7,7 @@ from django.utils.translation import ngettext
 
 from core.admin.read_only import ReadOnlyAdmin
 from core.models import Notification, NotificationDelivery
-from core.services.notifications import notification_delivery_retry_now
+from core.services.notification_queue import notification_delivery_retry_now
 
 
 @admin.register(Notification)

@@ -11,6 +11,7 @@ from core.models.notifications import (
 )
 from core.models.parties import Client, Product, Supplier
 from core.models.sales import Payment, Sale, SaleItem
+from core.models.tasks import TaskMessage
 from core.models.tickets import ImportedTicket, TicketDocument, TicketSegment
 from core.models.users import User
 from core.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
@@ -43,6 +44,7 @@ __all__ = [
     "Sale",
     "SaleItem",
     "Supplier",
+    "TaskMessage",
     "TicketDocument",
     "TicketSegment",
     "User",

@@ -18,8 +18,10 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_redis import get_redis_connection
 
 from core.models import AnalyticsEvent, DailyMetric, ExternalApiLog, ListingView, UserActivity
+from core.services.analytics_partitions import analytics_partitions_drop_before
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +36,6 @@ def _buffer_key(model) -> str:
 
 
 def _redis():
-    from django_redis import get_redis_connection
-
     return get_redis_connection("default")
 
 
@@ -174,8 +174,6 @@ def analytics_retention(*, now: datetime | None = None) -> dict[str, int]:
     """Drop raw rows older than 90 days — whole partitions on PostgreSQL,
     after aggregating the days they hold that have no figures yet — and
     aggregates older than a year."""
-    from core.services.analytics_partitions import analytics_partitions_drop_before
-
     now = now or timezone.now()
     cutoff = now - timedelta(days=RAW_RETENTION_DAYS)
 

@@ -16,6 +16,8 @@ from core.money import format_amount
 from core.notification_kinds import INVOICE_ISSUED as INVOICE_ISSUED_NOTIFICATION
 from core.services.accounting import journal_post_invoice_issued, journal_post_invoice_voided
 from core.services.notifications import send_notification_async
+from core.services.pdf_rendering import invoice_pdf_bytes
+from core.services.task_dispatch import task_send_on_commit
 from core.services.webhooks import webhook_event_emit
 
 
@@ -72,7 +74,7 @@ def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
         sale.save(update_fields=["status", "updated_at"])
         journal_post_invoice_issued(invoice)
         webhook_event_emit(event_type=webhook_event_types.INVOICE_ISSUED, payload=_invoice_event_payload(invoice))
-        transaction.on_commit(lambda: _generate_pdf(invoice.pk))
+        task_send_on_commit("core.generate_pdf", "invoice", invoice.pk)
     return invoice
 
 
@@ -99,7 +101,9 @@ def invoice_void(*, invoice_id: int, reason: str) -> Invoice:
         sale.status = Sale.Status.CONFIRMED
         sale.save(update_fields=["status", "updated_at"])
         journal_post_invoice_voided(invoice)
-        transaction.on_commit(lambda: _replace_pdf(invoice, replaced_pdf))
+        if replaced_pdf:
+            transaction.on_commit(lambda: invoice.pdf.storage.delete(replaced_pdf), robust=True)
+        task_send_on_commit("core.generate_pdf", "invoice", invoice.pk)
     return invoice
 
 
@@ -112,23 +116,9 @@ def _locked_series(series_code: str) -> InvoiceSeries:
         ) from missing
 
 
-def _replace_pdf(invoice: Invoice, replaced_pdf: str) -> None:
-    if replaced_pdf:
-        invoice.pdf.storage.delete(replaced_pdf)
-    _generate_pdf(invoice.pk)
-
-
-def _generate_pdf(invoice_id: int) -> None:
-    from core.tasks import generate_pdf_async
-
-    generate_pdf_async.delay("invoice", invoice_id)
-
-
 def invoice_pdf_generate(*, invoice_id: int) -> bool:
     """Render and store the invoice's PDF. Returns True when this call stored
     it; False when the invoice is gone or another run already did."""
-    from core.services.pdf_rendering import invoice_pdf_bytes
-
     invoice = Invoice.objects.select_related("series", "currency", "client").filter(pk=invoice_id).first()
     if invoice is None or invoice.pdf:
         return False

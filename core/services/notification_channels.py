@@ -16,6 +16,9 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
+from core.services.webhooks import webhook_event_emit
+from core.webhook_event_types import NOTIFICATION_CREATED
+
 logger = logging.getLogger(__name__)
 
 
@@ -81,9 +84,6 @@ def channel_send(delivery) -> None:
                 data={"notification": notification.id, "kind": notification.kind, **notification.data},
             )
         elif delivery.channel == "webhook":
-            from core.services.webhooks import webhook_event_emit
-            from core.webhook_event_types import NOTIFICATION_CREATED
-
             webhook_event_emit(
                 event_type=NOTIFICATION_CREATED,
                 owner=notification.recipient,

@@ -1,30 +1,12 @@
-"""The notification queue: enqueue inside the caller's transaction, claim in
-batches with a lease, fan out to one delivery per channel, send, retry.
+"""Queueing notifications: rendered in the recipient's language and written
+in the caller's transaction, so a rolled-back change notifies nobody. The
+workers that send them are in core.services.notification_queue. Also the
+users' choices of channels per kind."""
 
-Guarantees, and what holds them:
-- nothing is lost when a worker dies: a claimed notification or delivery
-  carries a lease (`lease_expires_at`, or `next_attempt_at` while sending);
-  the periodic sweep and the retry job take expired ones back;
-- nothing is sent twice when nothing died: PostgreSQL hands each row to one
-  worker (FOR UPDATE SKIP LOCKED), and every write after the claim is fenced
-  by the claim's token (`lock_token`, the delivery's `attempt_count`), so a
-  worker that finishes after losing its lease changes nothing. A worker also
-  stops sending when its own lease is about to end, leaving the rest to the
-  next claim. A worker killed while a send is under way leaves that one
-  delivery in doubt; it is sent again (at least once).
-On SQLite (one worker, no row locks) the same functions run without SKIP LOCKED."""
-
-import logging
-import random
-import time
-import uuid
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -32,23 +14,12 @@ from core.exceptions import InvalidInput
 from core.models import (
     Client,
     Notification,
-    NotificationDelivery,
     NotificationOptOut,
     NotificationPreference,
     User,
 )
 from core.notification_kinds import KINDS
-from core.services.notification_channels import DeliveryFailed, channel_send
-
-logger = logging.getLogger(__name__)
-
-Status = NotificationDelivery.Status
-RETRYABLE = (Status.PENDING, Status.FAILED, Status.SENDING)
-
-
-def _lease() -> timedelta:
-    return timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
-
+from core.services.task_dispatch import task_wake
 
 # --- enqueueing -------------------------------------------------------------
 
@@ -97,7 +68,7 @@ def enqueue_notification(
         priority=priority,
         available_at=available_at or timezone.now(),
     )
-    transaction.on_commit(_wake_workers, robust=True)
+    notification_queue_wake()
     return notification
 
 
@@ -118,11 +89,9 @@ def send_notification_async(
     return enqueue_notification(recipient=recipient, kind=kind, data=data, attachments=attachments)
 
 
-def _wake_workers() -> None:
-    from core.services.task_wakeups import wake_once
-    from core.tasks import notification_queue_drain_task
-
-    wake_once("notification-queue", notification_queue_drain_task)
+def notification_queue_wake() -> None:
+    """Have a worker drain the queue once the current transaction commits."""
+    task_wake("core.notification_queue_drain")
 
 
 # --- preferences ------------------------------------------------------------
@@ -143,258 +112,3 @@ def notification_preferences_set(*, user: User, unsubscribed: bool, preferences:
             NotificationPreference(user=user, kind=p["kind"], channel=p["channel"], enabled=p["enabled"])
             for p in preferences
         )
-
-
-def _channels_by_notification(notifications: list["ClaimedNotification"]) -> dict[int, list[str]]:
-    recipients = {n.recipient_id for n in notifications}
-    opted_out = set(NotificationOptOut.objects.filter(user_id__in=recipients).values_list("user_id", flat=True))
-    choices: dict[tuple[int, str], dict[str, bool]] = defaultdict(dict)
-    for user_id, kind, channel, enabled in NotificationPreference.objects.filter(user_id__in=recipients).values_list(
-        "user_id", "kind", "channel", "enabled"
-    ):
-        choices[(user_id, kind)][channel] = enabled
-    channels = {}
-    for n in notifications:
-        if n.recipient_id is None:
-            # Someone without an account has no preferences: e-mail only.
-            channels[n.id] = [c for c in KINDS[n.kind].default_channels if c == "email"]
-            continue
-        if n.recipient_id in opted_out:
-            channels[n.id] = []
-            continue
-        chosen = choices.get((n.recipient_id, n.kind), {})
-        wanted = [c for c in KINDS[n.kind].default_channels if chosen.get(c, True)]
-        wanted += [c for c, enabled in chosen.items() if enabled and c not in wanted]
-        channels[n.id] = wanted
-    return channels
-
-
-# --- claiming and fanning out -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class ClaimedNotification:
-    id: int
-    recipient_id: int | None
-    kind: str
-
-
-@dataclass(frozen=True)
-class Claim:
-    token: uuid.UUID
-    notifications: list[ClaimedNotification]
-
-
-def _supports_skip_locked() -> bool:
-    return connection.features.has_select_for_update_skip_locked
-
-
-def notification_queue_claim(
-    *, worker: str, batch_size: int, locking: bool = True, now: datetime | None = None
-) -> Claim:
-    """Take up to `batch_size` due notifications for `worker`.
-
-    `locking=False` claims the naive way (read, then mark, no row locks and no
-    fencing): it exists only so the tests and the benchmark can show the
-    duplicates it causes."""
-    now = now or timezone.now()
-    token = uuid.uuid4()
-    if not locking:
-        # Read what is not done yet and go: no flag, no lock, no lease.
-        rows = list(
-            Notification.objects.filter(done_at__isnull=True, available_at__lte=now)
-            .order_by("-priority", "created_at")
-            .values_list("id", "recipient_id", "kind")[:batch_size]
-        )
-        return Claim(token=token, notifications=[ClaimedNotification(*row) for row in rows])
-    due = Notification.objects.filter(done_at__isnull=True, processing=False, available_at__lte=now).order_by(
-        "-priority", "created_at"
-    )
-    with transaction.atomic():
-        if _supports_skip_locked():
-            due = due.select_for_update(skip_locked=True)
-        rows = list(due.values_list("id", "recipient_id", "kind")[:batch_size])
-        if rows:
-            Notification.objects.filter(id__in=[row[0] for row in rows]).update(
-                processing=True,
-                locked_at=now,
-                lock_owner=worker[:100],
-                lock_token=token,
-                lease_expires_at=now + _lease(),
-            )
-    return Claim(token=token, notifications=[ClaimedNotification(*row) for row in rows])
-
-
-def _fan_out(claim: Claim, *, locking: bool, now: datetime) -> list[tuple[int, int]]:
-    """Create the claim's deliveries, take them for sending and mark the
-    notifications done, in one transaction fenced by the claim's token.
-    Returns (delivery id, attempt number) of the deliveries to send now."""
-    ids = [n.id for n in claim.notifications]
-    channels = _channels_by_notification(claim.notifications)
-    with transaction.atomic():
-        owned = Notification.objects.filter(id__in=ids)
-        if locking:
-            owned = owned.filter(lock_token=claim.token).select_for_update()
-        owned_ids = list(owned.values_list("id", flat=True))
-        if not owned_ids:
-            return []
-        NotificationDelivery.objects.bulk_create(
-            [
-                NotificationDelivery(notification_id=nid, channel=channel, next_attempt_at=now, created_at=now)
-                for nid in owned_ids
-                for channel in channels[nid]
-            ],
-            ignore_conflicts=True,
-        )
-        pending = NotificationDelivery.objects.filter(notification_id__in=owned_ids)
-        if locking:
-            pending = pending.filter(status=Status.PENDING)
-        # (The naive way sends every delivery of what it read, whatever its state.)
-        to_send = list(pending.values_list("id", "attempt_count"))
-        pending.update(status=Status.SENDING, attempt_count=F("attempt_count") + 1, next_attempt_at=now + _lease())
-        Notification.objects.filter(id__in=owned_ids).update(
-            processing=False, done_at=now, lock_token=None, lease_expires_at=None
-        )
-    return [(delivery_id, attempts + 1) for delivery_id, attempts in to_send]
-
-
-def notification_queue_drain(
-    *, worker: str, batch_size: int = 200, max_seconds: float | None = None, locking: bool = True
-) -> int:
-    """Claim, fan out and send batches until the queue has nothing due (or
-    `max_seconds` have passed). Returns the number of notifications handled."""
-    started = time.monotonic()
-    handled = 0
-    while max_seconds is None or time.monotonic() - started < max_seconds:
-        lease_start = time.monotonic()
-        claim = notification_queue_claim(worker=worker, batch_size=batch_size, locking=locking)
-        if not claim.notifications:
-            break
-        now = timezone.now()
-        to_send = _fan_out(claim, locking=locking, now=now)
-        deliveries_send(to_send, lease_started=lease_start, fenced=locking)
-        handled += len(claim.notifications)
-    return handled
-
-
-def notification_queue_sweep(*, now: datetime | None = None) -> int:
-    """Make notifications whose worker's lease expired available again. The
-    update is conditional on the lease still being expired, so a worker that
-    finished meanwhile keeps its result."""
-    now = now or timezone.now()
-    swept = Notification.objects.filter(processing=True, lease_expires_at__lt=now).update(
-        processing=False,
-        lock_token=None,
-        lock_owner="",
-        locked_at=None,
-        lease_expires_at=None,
-        retry_count=F("retry_count") + 1,
-    )
-    if swept:
-        logger.warning("notification queue: %d notification(s) taken back from workers whose lease expired", swept)
-        transaction.on_commit(_wake_workers, robust=True)
-    return swept
-
-
-# --- sending and retrying deliveries ----------------------------------------
-
-
-def deliveries_send(to_send: list[tuple[int, int]], *, lease_started: float, fenced: bool = True) -> int:
-    """Send deliveries already taken (status sending, attempt number given),
-    while the lease taken at `lease_started` (time.monotonic) still has a
-    margin; what is left when it runs out waits for the retry job."""
-    if not to_send:
-        return 0
-    # A fifth of the lease is kept as a margin for clock skew between machines.
-    deadline = lease_started + settings.NOTIFICATION_LEASE_SECONDS * 0.8
-    attempts = dict(to_send)
-    deliveries = (
-        NotificationDelivery.objects.filter(id__in=attempts)
-        .select_related("notification__recipient")
-        .only(
-            "id",
-            "channel",
-            "notification__id",
-            "notification__kind",
-            "notification__subject",
-            "notification__body",
-            "notification__data",
-            "notification__recipient_email",
-            "notification__attachments",
-            "notification__recipient__id",
-            "notification__recipient__email",
-        )
-    )
-    sent: dict[int, list[int]] = defaultdict(list)
-    failures: list[tuple[int, int, DeliveryFailed]] = []
-    for delivery in deliveries:
-        if time.monotonic() >= deadline:
-            logger.warning("notification deliveries: lease about to end, leaving the rest for the retry job")
-            break
-        try:
-            channel_send(delivery)
-        except DeliveryFailed as failure:
-            failures.append((delivery.id, attempts[delivery.id], failure))
-        else:
-            sent[attempts[delivery.id]].append(delivery.id)
-    now = timezone.now()
-    for attempt, ids in sent.items():
-        done = NotificationDelivery.objects.filter(id__in=ids)
-        if fenced:
-            done = done.filter(status=Status.SENDING, attempt_count=attempt)
-        done.update(status=Status.SENT, sent_at=now, last_error="")
-    for delivery_id, attempt, failure in failures:
-        _record_failure(delivery_id, attempt, failure, now=now)
-    return sum(len(ids) for ids in sent.values())
-
-
-def retry_delay(attempt: int) -> timedelta:
-    """Exponential backoff with ±20% jitter after failed attempt `attempt`."""
-    base = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
-    return timedelta(seconds=base * random.uniform(0.8, 1.2))
-
-
-def _record_failure(delivery_id: int, attempt: int, failure: DeliveryFailed, *, now: datetime) -> None:
-    fenced = NotificationDelivery.objects.filter(id=delivery_id, status=Status.SENDING, attempt_count=attempt)
-    if failure.permanent or attempt >= settings.NOTIFICATION_MAX_ATTEMPTS:
-        fenced.update(status=Status.DEAD, last_error=str(failure)[:2000])
-        logger.error("notification delivery %s is dead after %d attempt(s): %s", delivery_id, attempt, failure)
-    else:
-        fenced.update(status=Status.FAILED, last_error=str(failure)[:2000], next_attempt_at=now + retry_delay(attempt))
-
-
-def notification_deliveries_retry_due(*, batch_size: int = 200, now: datetime | None = None) -> int:
-    """Take due deliveries — failed ones whose backoff is over and sending ones
-    whose sender's lease expired — and send them. Returns how many were sent."""
-    lease_start = time.monotonic()
-    now = now or timezone.now()
-    with transaction.atomic():
-        due = NotificationDelivery.objects.filter(status__in=RETRYABLE, next_attempt_at__lte=now).order_by(
-            "next_attempt_at"
-        )
-        if _supports_skip_locked():
-            due = due.select_for_update(skip_locked=True)
-        rows = list(due.values_list("id", "attempt_count")[:batch_size])
-        NotificationDelivery.objects.filter(id__in=[row[0] for row in rows]).update(
-            status=Status.SENDING, attempt_count=F("attempt_count") + 1, next_attempt_at=now + _lease()
-        )
-    return deliveries_send([(delivery_id, attempts + 1) for delivery_id, attempts in rows], lease_started=lease_start)
-
-
-def notification_delivery_retry_now(*, delivery_ids: list[int], now: datetime | None = None) -> int:
-    """Staff's retry of dead or failed deliveries: due at once. The attempt
-    count is kept (it fences senders), so a dead one gets exactly one more
-    attempt. Returns how many were rescheduled."""
-    now = now or timezone.now()
-    count = NotificationDelivery.objects.filter(id__in=delivery_ids, status__in=(Status.DEAD, Status.FAILED)).update(
-        status=Status.PENDING, next_attempt_at=now
-    )
-    if count:
-        transaction.on_commit(_wake_retries, robust=True)
-    return count
-
-
-def _wake_retries() -> None:
-    from core.tasks import notification_deliveries_retry_task
-
-    notification_deliveries_retry_task.delay()

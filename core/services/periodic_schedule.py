@@ -5,6 +5,7 @@ often as it does."""
 from dataclasses import dataclass
 
 from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
 # Installed entries are named with this prefix; entries of ours no longer
 # declared here are disabled by the install.
@@ -23,6 +24,13 @@ class PeriodicEntry:
 
 
 SCHEDULE = (
+    PeriodicEntry(
+        "task outbox resend",
+        "core.task_outbox_resend",
+        "A task message left behind (broker down at commit) is sent within 30 s of the broker's return, "
+        "and a message is never resent sooner than 30 s after its commit.",
+        every_seconds=30,
+    ),
     PeriodicEntry(
         "ticket import sweep",
         "core.ticket_imports_requeue_stale",
@@ -96,8 +104,6 @@ SCHEDULE = (
 def periodic_tasks_install() -> list[str]:
     """Create or update every entry in django-celery-beat; disable our old
     entries that are no longer declared. Returns the installed names."""
-    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
-
     installed = []
     with transaction.atomic():
         for entry in SCHEDULE:

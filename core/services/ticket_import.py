@@ -12,7 +12,6 @@ under the ticket's row lock with the one-to-one on SaleItem as the database
 guard."""
 
 import datetime
-import functools
 import hashlib
 import logging
 import re
@@ -29,7 +28,9 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from core.models import Client, Currency, ImportedTicket, Product, Sale, SaleItem, TicketDocument, TicketSegment, User
+from core.services.pdf_rendering import ticket_receipt_pdf_bytes
 from core.services.sales import ItemSpec, sale_create, sale_item_add
+from core.services.task_dispatch import task_send_on_commit
 from core.services.ticket_corrections import corrections_validate
 from core.services.webhooks import webhook_event_emit
 from core.ticket_parser import (
@@ -85,7 +86,7 @@ def ticket_import_create(*, uploaded_by: User | None, file=None, text: str | Non
             document.text = text
         document.save()
         ticket = ImportedTicket.objects.create(document=document, position=0)
-        transaction.on_commit(lambda: _enqueue_processing(ticket.pk))
+        task_send_on_commit("core.process_ticket", ticket.pk)
     return ticket
 
 
@@ -144,12 +145,6 @@ def _unsupported(message: str) -> InvalidInput:
     return InvalidInput(
         message + " " + _("Se aceptan PDF, correos (.eml), HTML y texto."), code="unsupported_type", field="file"
     )
-
-
-def _enqueue_processing(ticket_id: int) -> None:
-    from core.tasks import process_ticket_async
-
-    process_ticket_async.delay(ticket_id)
 
 
 # --- Parsing -------------------------------------------------------------------------------
@@ -387,7 +382,7 @@ def ticket_retry(*, ticket_id: int) -> ImportedTicket:
                 % {"status": ticket.get_status_display().lower()},
                 code="invalid_transition",
             )
-        transaction.on_commit(lambda: _enqueue_processing(ticket_id))
+        task_send_on_commit("core.process_ticket", ticket_id)
     return ticket
 
 
@@ -403,7 +398,7 @@ def ticket_imports_requeue_stale(*, now: datetime.datetime | None = None) -> int
         )
         ImportedTicket.objects.filter(id__in=stuck).update(status=Status.PENDING, updated_at=timezone.now())
         for ticket_id in stuck:
-            transaction.on_commit(functools.partial(_enqueue_processing, ticket_id))
+            task_send_on_commit("core.process_ticket", ticket_id)
     return len(stuck)
 
 
@@ -425,13 +420,7 @@ def ticket_document_finish(*, ticket_id: int) -> None:
                 error_message=_("Sin ítem de venta: %(reason)s") % {"reason": refused.message}
             )
         if not ticket.pdf:
-            _enqueue_receipt(ticket.pk)
-
-
-def _enqueue_receipt(ticket_id: int) -> None:
-    from core.tasks import generate_pdf_async
-
-    transaction.on_commit(lambda: generate_pdf_async.delay("ticket", ticket_id))
+            task_send_on_commit("core.generate_pdf", "ticket", ticket.pk)
 
 
 def ticket_sale_item_ensure(*, ticket_id: int) -> SaleItem | None:
@@ -618,8 +607,6 @@ def ticket_correct(*, ticket_id: int, corrections: dict) -> ImportedTicket:
 def ticket_receipt_pdf_generate(*, ticket_id: int) -> bool:
     """Render and store the ticket's receipt PDF. Returns True when this call
     stored it; False when the ticket is gone, not parsed, or already has one."""
-    from core.services.pdf_rendering import ticket_receipt_pdf_bytes
-
     ticket = ImportedTicket.objects.filter(pk=ticket_id, status=Status.PARSED).first()
     if ticket is None or ticket.pdf:
         return False

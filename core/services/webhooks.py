@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from core.exceptions import Conflict, InvalidInput
 from core.models import User, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
 from core.notification_kinds import WEBHOOK_ENDPOINT_DISABLED
+from core.services.notifications import enqueue_notification
+from core.services.task_dispatch import task_wake
 from core.services.webhook_signing import webhook_secret_generate, webhook_signature_headers
 from core.services.webhook_targets import webhook_http_post, webhook_target_resolve
 from core.webhook_event_types import EVENT_TYPES
@@ -138,15 +140,8 @@ def webhook_event_emit(*, event_type: str, payload: dict, owner: User | None = N
     if event_type not in EVENT_TYPES:
         raise ValueError(f"{event_type!r} is not in core.webhook_event_types.EVENT_TYPES")
     event = WebhookEvent.objects.create(event_type=event_type, payload=payload, owner=owner)
-    transaction.on_commit(_wake_fan_out, robust=True)
+    task_wake("core.webhook_events_fan_out")
     return event
-
-
-def _wake_fan_out() -> None:
-    from core.services.task_wakeups import wake_once
-    from core.tasks import webhook_events_fan_out_task
-
-    wake_once("webhook-fan-out", webhook_events_fan_out_task)
 
 
 def _skip_locked(queryset):
@@ -187,7 +182,7 @@ def webhook_events_fan_out(*, batch_size: int = 500) -> int:
             )
             created += len(deliveries)
     if created:
-        transaction.on_commit(_wake_sender, robust=True)
+        task_wake("core.webhook_deliveries_send")
     return created
 
 
@@ -199,13 +194,6 @@ def _subscribed_endpoints(event_types: set[str]) -> dict[str, list[tuple[int, in
     for event_type, endpoint_id, owner_id, is_staff, role in rows:
         targets.setdefault(event_type, []).append((endpoint_id, owner_id, is_staff or role == User.Role.STAFF))
     return targets
-
-
-def _wake_sender() -> None:
-    from core.services.task_wakeups import wake_once
-    from core.tasks import webhook_deliveries_send_task
-
-    wake_once("webhook-sender", webhook_deliveries_send_task)
 
 
 # --- sending --------------------------------------------------------------------
@@ -333,8 +321,6 @@ def _record_failure(delivery, fenced, *, error: str, status: int | None, body: b
 
 
 def _endpoint_disable(endpoint: WebhookEndpoint, *, reason_code: str) -> None:
-    from core.services.notifications import enqueue_notification
-
     reason = (
         _("Respondió 410 Gone.")
         if reason_code == "gone"
@@ -366,7 +352,7 @@ def webhook_delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     WebhookDelivery.objects.filter(id=delivery.id).exclude(status=Status.SENDING).update(
         status=Status.PENDING, next_attempt_at=now
     )
-    transaction.on_commit(_wake_sender, robust=True)
+    task_wake("core.webhook_deliveries_send")
     delivery.refresh_from_db()
     return delivery
 
@@ -380,5 +366,5 @@ def webhook_deliveries_replay_failed(*, endpoint: WebhookEndpoint, since: dateti
         endpoint=endpoint, status__in=(Status.FAILED, Status.DEAD), created_at__gte=since
     ).update(status=Status.PENDING, next_attempt_at=timezone.now())
     if count:
-        transaction.on_commit(_wake_sender, robust=True)
+        task_wake("core.webhook_deliveries_send")
     return count

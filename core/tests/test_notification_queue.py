@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.models import Notification, NotificationDelivery, NotificationOptOut, NotificationPreference
 from core.notification_kinds import WEBHOOK_ENDPOINT_DISABLED
-from core.services import notifications
+from core.services import notification_queue, notifications
 from core.services.notification_channels import DeliveryFailed
 from core.tests.factories import UserFactory
 
@@ -125,7 +125,7 @@ def test_a_drained_notification_reaches_the_default_channels(mailoutbox):
     user = UserFactory(email="ana@example.com")
     notifications.enqueue_notification(recipient=user, kind=KIND, data=DATA)
 
-    handled = notifications.notification_queue_drain(worker="w")
+    handled = notification_queue.notification_queue_drain(worker="w")
 
     assert handled == 1
     assert sorted(NotificationDelivery.objects.values_list("channel", "status")) == [
@@ -147,7 +147,7 @@ def test_preferences_and_unsubscribe_are_honoured(mailoutbox):
     notifications.enqueue_notification(recipient=gone, kind=KIND, data=DATA)
 
     # when
-    notifications.notification_queue_drain(worker="w")
+    notification_queue.notification_queue_drain(worker="w")
 
     # then
     assert sorted(
@@ -170,22 +170,22 @@ def test_transient_failures_back_off_then_the_delivery_is_dead(monkeypatch, sett
     def failing_send(delivery):
         raise DeliveryFailed("SMTP 451 try later")
 
-    monkeypatch.setattr(notifications, "channel_send", failing_send)
+    monkeypatch.setattr(notification_queue, "channel_send", failing_send)
     user = UserFactory()
     NotificationPreference.objects.create(user=user, kind=KIND, channel="in_app", enabled=False)
     notifications.enqueue_notification(recipient=user, kind=KIND, data=DATA)
     before = timezone.now()
-    notifications.notification_queue_drain(worker="w")
+    notification_queue.notification_queue_drain(worker="w")
     delivery = NotificationDelivery.objects.get()
     waits = []
 
     # when: each retry is run when it is due, and not a second earlier
     while delivery.status == Status.FAILED:
         waits.append((delivery.next_attempt_at - before).total_seconds())
-        notifications.notification_deliveries_retry_due(now=delivery.next_attempt_at - timedelta(seconds=1))
+        notification_queue.notification_deliveries_retry_due(now=delivery.next_attempt_at - timedelta(seconds=1))
         assert NotificationDelivery.objects.get().attempt_count == delivery.attempt_count
         before = timezone.now()
-        notifications.notification_deliveries_retry_due(now=delivery.next_attempt_at)
+        notification_queue.notification_deliveries_retry_due(now=delivery.next_attempt_at)
         delivery.refresh_from_db()
 
     # then: 30 s, 60 s, 120 s (±20%), then dead after the fourth attempt
@@ -196,9 +196,9 @@ def test_transient_failures_back_off_then_the_delivery_is_dead(monkeypatch, sett
         assert base * 0.8 - 1 <= wait <= base * 1.2 + 1
 
     # and staff's retry gives it exactly one more attempt
-    monkeypatch.setattr(notifications, "channel_send", lambda delivery: None)
-    assert notifications.notification_delivery_retry_now(delivery_ids=[delivery.id]) == 1
-    notifications.notification_deliveries_retry_due()
+    monkeypatch.setattr(notification_queue, "channel_send", lambda delivery: None)
+    assert notification_queue.notification_delivery_retry_now(delivery_ids=[delivery.id]) == 1
+    notification_queue.notification_deliveries_retry_due()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempt_count) == (Status.SENT, 5)
 
@@ -211,15 +211,15 @@ def test_rows_of_a_worker_that_died_after_claiming_are_swept_and_delivered_once(
     user = UserFactory()
     _push_only(user)
     _queue(user, 20)
-    dead_claim = notifications.notification_queue_claim(worker="dead", batch_size=20)
+    dead_claim = notification_queue.notification_queue_claim(worker="dead", batch_size=20)
     assert len(dead_claim.notifications) == 20
 
     # when: a sweep before the lease ends changes nothing; one after it gives them back
-    assert notifications.notification_queue_sweep() == 0
-    assert notifications.notification_queue_drain(worker="alive") == 0
+    assert notification_queue.notification_queue_sweep() == 0
+    assert notification_queue.notification_queue_drain(worker="alive") == 0
     later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS + 1)
-    assert notifications.notification_queue_sweep(now=later) == 20
-    notifications.notification_queue_drain(worker="alive")
+    assert notification_queue.notification_queue_sweep(now=later) == 20
+    notification_queue.notification_queue_drain(worker="alive")
 
     # then
     assert sorted(_pushed_ids(tmp_path / "push.jsonl")) == sorted(f"n{i}" for i in range(20))
@@ -232,14 +232,14 @@ def test_a_late_worker_writes_nothing_once_its_claim_was_taken_back(tmp_path, se
     user = UserFactory()
     _push_only(user)
     _queue(user, 5)
-    late = notifications.notification_queue_claim(worker="A", batch_size=5)
-    notifications.notification_queue_sweep(
+    late = notification_queue.notification_queue_claim(worker="A", batch_size=5)
+    notification_queue.notification_queue_sweep(
         now=timezone.now() + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS + 1)
     )
-    notifications.notification_queue_claim(worker="B", batch_size=5)
+    notification_queue.notification_queue_claim(worker="B", batch_size=5)
 
     # when: A wakes up and fans out its old claim
-    to_send = notifications._fan_out(late, locking=True, now=timezone.now())
+    to_send = notification_queue._fan_out(late, locking=True, now=timezone.now())
 
     # then: nothing — B's claim is the only valid one
     assert to_send == []

@@ -7,7 +7,7 @@ import socket
 
 from django.core.management.base import BaseCommand
 
-from core.services.notifications import notification_deliveries_retry_due, notification_queue_drain
+from core.services.notification_queue import notification_deliveries_retry_due, notification_queue_drain
 
 
 class Command(BaseCommand):

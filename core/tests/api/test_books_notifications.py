@@ -10,7 +10,7 @@ from django.core import mail
 from core.models import Notification, WebhookEvent
 from core.services import invoicing, sales
 from core.services.accounting import chart_of_accounts_load
-from core.services.notifications import notification_queue_drain
+from core.services.notification_queue import notification_queue_drain
 from core.tests.factories import ClientFactory, CurrencyFactory, InvoiceSeriesFactory, ProductFactory
 
 

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.models import Client, ImportedTicket, Sale, SaleItem, TicketSegment
 from core.services import ticket_import
+from core.tasks import process_ticket_async
 from core.tests.factories import (
     CurrencyFactory,
     ImportedTicketFactory,
@@ -218,8 +219,6 @@ def test_importing_the_same_file_twice_links_the_repeat_and_sells_once(
 
 @pytest.mark.django_db
 def test_running_the_task_again_changes_nothing(staff_client, currencies, django_capture_on_commit_callbacks):
-    from core.tasks import process_ticket_async
-
     ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, CORPUS / "104_airline_web.eml")["id"]
 
     with django_capture_on_commit_callbacks(execute=True):
