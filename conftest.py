@@ -121,7 +121,7 @@ def _database_url(settings_dict) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
 
 
-def _wait_for_worker(seconds: float = 30) -> None:
+def _wait_for_worker(seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if celery_app.control.ping(timeout=0.5):

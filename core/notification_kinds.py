@@ -1,8 +1,16 @@
-"""Every kind of notification, with the channels it goes to unless the user
-chose otherwise. The texts are templates in core/templates/notifications/
-<kind>/ (subject.<lang>.txt and body.<lang>.txt, Spanish and English)."""
+"""The registry of notification kinds.
 
+Each app registers the kinds it sends, with the channels they go to unless
+the user chose otherwise, from its `registrations` module (core.apps finds
+it). A kind's texts are templates in that app's
+`templates/notifications/<kind>/` (subject.<lang>.txt and body.<lang>.txt,
+one per language in settings.LANGUAGES; a system check makes sure)."""
+
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+
+from django.core.exceptions import ImproperlyConfigured
 
 from core.models.notifications import Channel
 
@@ -13,16 +21,16 @@ class NotificationKind:
     default_channels: tuple[str, ...]
 
 
-WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint_disabled"
-# To the agency's clients, who have no account: e-mail only.
-INVOICE_ISSUED = "invoice_issued"
-PAYMENT_RECEIVED = "payment_received"
+_kinds: dict[str, NotificationKind] = {}
+KINDS: Mapping[str, NotificationKind] = MappingProxyType(_kinds)
 
-KINDS = {
-    kind.name: kind
-    for kind in (
-        NotificationKind(WEBHOOK_ENDPOINT_DISABLED, (Channel.EMAIL, Channel.IN_APP)),
-        NotificationKind(INVOICE_ISSUED, (Channel.EMAIL,)),
-        NotificationKind(PAYMENT_RECEIVED, (Channel.EMAIL,)),
-    )
-}
+
+def notification_kind_register(name: str, *, default_channels: Iterable[str]) -> NotificationKind:
+    kind = NotificationKind(name, tuple(default_channels))
+    unknown = set(kind.default_channels) - set(Channel.values)
+    if unknown:
+        raise ImproperlyConfigured(f"notification kind {name!r}: unknown channels {sorted(unknown)}")
+    if _kinds.get(name, kind) != kind:
+        raise ImproperlyConfigured(f"notification kind {name!r} is registered twice, differently")
+    _kinds[name] = kind
+    return kind

@@ -1,21 +1,40 @@
-"""Every event type an endpoint may subscribe to, in one place.
+"""The registry of webhook event types an endpoint may subscribe to.
 
-A feature emits its events with core.services.webhooks.webhook_event_emit and
-lists them here when it lands; endpoints can only subscribe to what is
-listed. Types whose features do not exist yet are not listed, so nobody
-subscribes to an event that never comes."""
+Each app registers the events it emits (core.services.webhooks.
+webhook_event_emit) from its `registrations` module, when the feature that
+emits them lands, so nobody subscribes to an event that never comes. An
+event is either about one user's objects (`Audience.OWNER`: it goes to that
+user's endpoints) or an agency event (`Audience.STAFF`: only staff endpoints
+may subscribe to it and receive it)."""
 
-from django.utils.translation import gettext_lazy as _
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
 
-INVOICE_ISSUED = "invoice.issued"
-NOTIFICATION_CREATED = "notification.created"
-TICKET_PARSED = "ticket.parsed"
-# Land with their features (bookings, payments, tickets, chat):
-# booking.created, booking.confirmed, booking.cancelled, payment.succeeded,
-# message.created.
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import Promise
 
-EVENT_TYPES = {
-    INVOICE_ISSUED: _("Se emitió una factura (eventos de la agencia: solo endpoints del personal)."),
-    NOTIFICATION_CREATED: _("Una notificación para el dueño del endpoint (canal webhook)."),
-    TICKET_PARSED: _("Se procesó un boleto importado (eventos de la agencia: solo endpoints del personal)."),
-}
+
+class Audience(StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class WebhookEventType:
+    name: str
+    description: str | Promise
+    audience: Audience
+
+
+_event_types: dict[str, WebhookEventType] = {}
+EVENT_TYPES: Mapping[str, WebhookEventType] = MappingProxyType(_event_types)
+
+
+def webhook_event_type_register(name: str, *, description: str | Promise, audience: Audience) -> WebhookEventType:
+    event_type = WebhookEventType(name, description, Audience(audience))
+    if _event_types.get(name, event_type) != event_type:
+        raise ImproperlyConfigured(f"webhook event type {name!r} is registered twice, differently")
+    _event_types[name] = event_type
+    return event_type

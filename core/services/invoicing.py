@@ -9,11 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import webhook_event_types
 from core.exceptions import Conflict, InvalidInput, NotFound
 from core.models import Invoice, InvoiceLine, InvoiceSeries, Sale
 from core.money import format_amount
-from core.notification_kinds import INVOICE_ISSUED as INVOICE_ISSUED_NOTIFICATION
 from core.services.accounting import journal_post_invoice_issued, journal_post_invoice_voided
 from core.services.notifications import send_notification_async
 from core.services.pdf_rendering import invoice_pdf_bytes
@@ -73,7 +71,7 @@ def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
         sale.status = Sale.Status.INVOICED
         sale.save(update_fields=["status", "updated_at"])
         journal_post_invoice_issued(invoice)
-        webhook_event_emit(event_type=webhook_event_types.INVOICE_ISSUED, payload=_invoice_event_payload(invoice))
+        webhook_event_emit(event_type="invoice.issued", payload=_invoice_event_payload(invoice))
         task_send_on_commit("core.generate_pdf", "invoice", invoice.pk)
     return invoice
 
@@ -142,7 +140,7 @@ def _notify_invoice_issued(invoice: Invoice, *, pdf_name: str) -> None:
     minor_units = invoice.currency.minor_units
     sale = Sale.objects.only("total", "paid_total").get(pk=invoice.sale_id)
     send_notification_async(
-        INVOICE_ISSUED_NOTIFICATION,
+        "invoice_issued",
         invoice.client,
         {
             "invoice_number": invoice.full_number,

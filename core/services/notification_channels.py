@@ -17,7 +17,6 @@ from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 from core.services.webhooks import webhook_event_emit
-from core.webhook_event_types import NOTIFICATION_CREATED
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ def channel_send(delivery) -> None:
             )
         elif delivery.channel == "webhook":
             webhook_event_emit(
-                event_type=NOTIFICATION_CREATED,
+                event_type="notification.created",
                 owner=notification.recipient,
                 payload={"id": notification.id, "kind": notification.kind, "subject": notification.subject},
             )

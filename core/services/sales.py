@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from core.exceptions import Conflict, InvalidInput, NotFound
 from core.models import Client, Currency, ImportedTicket, Payment, Product, Sale, SaleItem, User
 from core.money import format_amount, round_money
-from core.notification_kinds import PAYMENT_RECEIVED
 from core.services.accounting import journal_post_payment_received
 from core.services.notifications import send_notification_async
 
@@ -168,7 +167,7 @@ def _notify_payment_received(sale: Sale, payment: Payment) -> None:
         return
     minor_units = sale.currency.minor_units
     send_notification_async(
-        PAYMENT_RECEIVED,
+        "payment_received",
         client,
         {
             "sale_id": sale.pk,

@@ -29,6 +29,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.breaker import Breaker
 from core.models import TaskMessage
 from project.celery import app
 
@@ -44,38 +45,21 @@ UNKNOWN_TASK_RETRY_AFTER = timedelta(hours=1)
 WAKE_INTERVAL_SECONDS = 1
 
 
-class BrokerBreaker:
-    """After a failed publish the broker is not tried for a few seconds."""
-
-    pause_seconds = 5.0
-
-    def __init__(self) -> None:
-        self.closed_until = 0.0
-
-    def allows(self) -> bool:
-        return time.monotonic() >= self.closed_until
-
-    def trip(self) -> None:
-        self.closed_until = time.monotonic() + self.pause_seconds
-
-    def reset(self) -> None:
-        self.closed_until = 0.0
-
-
-broker_breaker = BrokerBreaker()
+# After a failed publish the broker is not tried for a few seconds.
+broker_breaker = Breaker()
 
 
 @functools.cache
-def _registered_tasks() -> TaskRegistry:
+def registered_tasks() -> TaskRegistry:
     """Every app's tasks. A web process imports no tasks module by itself
-    (Celery discovers them when a worker starts); sending by name needs them."""
-    app.loader.import_default_modules()
+    (a worker discovers them when it starts); sending by name needs them."""
+    app.autodiscover_tasks(force=True)
     return app.tasks
 
 
 def _task(task_name: str) -> Task:
     try:
-        return _registered_tasks()[task_name]
+        return registered_tasks()[task_name]
     except KeyError:
         raise ValueError(f"no task is registered as {task_name!r}") from None
 
@@ -114,7 +98,7 @@ def task_outbox_resend(*, now: datetime | None = None, batch_size: int = 500) ->
         )
     sent = []
     for message_id, task_name, args in messages:
-        if task_name not in _registered_tasks():
+        if task_name not in registered_tasks():
             logger.error("task outbox: message %s is for unknown task %s", message_id, task_name)
             TaskMessage.objects.filter(id=message_id).update(
                 last_error=f"unknown task {task_name}", next_attempt_at=now + UNKNOWN_TASK_RETRY_AFTER

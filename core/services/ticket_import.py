@@ -42,7 +42,6 @@ from core.ticket_parser import (
 )
 from core.ticket_parser.documents import decode_text, document_texts, looks_like_email, looks_like_html
 from core.ticket_parser.exchanges import original_ticket_number
-from core.webhook_event_types import TICKET_PARSED
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +238,7 @@ def _record_store(ticket: ImportedTicket, record: dict, original_number: str) ->
     ticket.parsed_at = timezone.now()
     _effective_refresh(ticket)
     # In the parse's transaction (outbox): the event exists if and only if the parse commits.
-    webhook_event_emit(event_type=TICKET_PARSED, payload=_parsed_event_payload(ticket))
+    webhook_event_emit(event_type="ticket.parsed", payload=_parsed_event_payload(ticket))
 
 
 def _parsed_event_payload(ticket: ImportedTicket) -> dict:

@@ -22,12 +22,11 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput
 from core.models import User, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
-from core.notification_kinds import WEBHOOK_ENDPOINT_DISABLED
 from core.services.notifications import enqueue_notification
 from core.services.task_dispatch import task_wake
 from core.services.webhook_signing import webhook_secret_generate, webhook_signature_headers
 from core.services.webhook_targets import webhook_http_post, webhook_target_resolve
-from core.webhook_event_types import EVENT_TYPES
+from core.webhook_event_types import EVENT_TYPES, Audience
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ RESPONSE_EXCERPT_BYTES = 1000
 # --- endpoints and subscriptions ----------------------------------------------
 
 
-def _checked_event_types(event_types: list[str]) -> list[str]:
+def _checked_event_types(event_types: list[str], *, owner: User) -> list[str]:
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown:
         raise InvalidInput(
@@ -55,11 +54,18 @@ def _checked_event_types(event_types: list[str]) -> list[str]:
         )
     if not event_types:
         raise InvalidInput(_("Suscriba al menos un tipo de evento."), field="event_types")
+    staff_only = sorted(name for name in set(event_types) if EVENT_TYPES[name].audience == Audience.STAFF)
+    if staff_only and not owner.is_agency_staff:
+        raise InvalidInput(
+            _("Solo el personal de la agencia recibe estos eventos: %(types)s.") % {"types": ", ".join(staff_only)},
+            code="staff_only_event_types",
+            field="event_types",
+        )
     return sorted(set(event_types))
 
 
 def webhook_endpoint_create(*, owner: User, url: str, event_types: list[str], description: str = "") -> WebhookEndpoint:
-    event_types = _checked_event_types(event_types)
+    event_types = _checked_event_types(event_types, owner=owner)
     webhook_target_resolve(url)
     with transaction.atomic():
         endpoint = WebhookEndpoint.objects.create(
@@ -82,7 +88,7 @@ def webhook_endpoint_update(
     """Change what is given; `event_types` replaces the subscriptions.
     Enabling a disabled endpoint starts its failure count afresh."""
     if event_types is not None:
-        event_types = _checked_event_types(event_types)
+        event_types = _checked_event_types(event_types, owner=endpoint.owner)
     if url is not None:
         webhook_target_resolve(url)
     fields = []
@@ -138,7 +144,7 @@ def webhook_event_emit(*, event_type: str, payload: dict, owner: User | None = N
     and only if the change commits. `owner`'s endpoints receive it; without
     an owner it is an agency event, received by staff endpoints only."""
     if event_type not in EVENT_TYPES:
-        raise ValueError(f"{event_type!r} is not in core.webhook_event_types.EVENT_TYPES")
+        raise ValueError(f"no webhook event type is registered as {event_type!r}")
     event = WebhookEvent.objects.create(event_type=event_type, payload=payload, owner=owner)
     task_wake("core.webhook_events_fan_out")
     return event
@@ -332,7 +338,7 @@ def _endpoint_disable(endpoint: WebhookEndpoint, *, reason_code: str) -> None:
             return
         enqueue_notification(
             recipient=endpoint.owner_id,
-            kind=WEBHOOK_ENDPOINT_DISABLED,
+            kind="webhook_endpoint_disabled",
             data={"url": endpoint.url, "reason_code": reason_code, "failing_days": FAILING_DAYS_BEFORE_DISABLE},
         )
     logger.warning("webhook endpoint %s disabled (%s)", endpoint.id, reason_code)

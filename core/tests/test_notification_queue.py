@@ -17,13 +17,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.models import Notification, NotificationDelivery, NotificationOptOut, NotificationPreference
-from core.notification_kinds import WEBHOOK_ENDPOINT_DISABLED
 from core.services import notification_queue, notifications
 from core.services.notification_channels import DeliveryFailed
 from core.tests.factories import UserFactory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-KIND = WEBHOOK_ENDPOINT_DISABLED
+KIND = "webhook_endpoint_disabled"
 DATA = {"url": "https://hooks.example.com/x", "reason_code": "gone", "failing_days": 5}
 Status = NotificationDelivery.Status
 

@@ -20,7 +20,6 @@ from core.models import Notification, WebhookDelivery, WebhookEndpoint, WebhookE
 from core.services import webhooks
 from core.services.webhook_targets import webhook_target_resolve
 from core.tests.factories import UserFactory
-from core.webhook_event_types import INVOICE_ISSUED, NOTIFICATION_CREATED
 
 Status = WebhookDelivery.Status
 
@@ -83,7 +82,7 @@ def receiver(settings):
         server.close()
 
 
-def _endpoint(owner, url, event_types=(NOTIFICATION_CREATED,)):
+def _endpoint(owner, url, event_types=("notification.created",)):
     return webhooks.webhook_endpoint_create(owner=owner, url=url, event_types=list(event_types))
 
 
@@ -94,14 +93,14 @@ def test_a_delivery_is_signed_the_standard_webhooks_way_also_during_rotation(rec
     owner = UserFactory()
     endpoint = _endpoint(owner, server.url)
     old_secret = endpoint.secret
-    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"id": 7, "texto": "año"}, owner=owner)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={"id": 7, "texto": "año"}, owner=owner)
 
     # when
     webhooks.webhook_events_fan_out()
     webhooks.webhook_deliveries_send_due()
     webhooks.webhook_endpoint_rotate_secret(endpoint=endpoint)
     endpoint.refresh_from_db()
-    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"id": 8}, owner=owner)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={"id": 8}, owner=owner)
     webhooks.webhook_events_fan_out()
     webhooks.webhook_deliveries_send_due()
 
@@ -144,7 +143,7 @@ def test_a_target_that_resolves_inside_at_send_time_is_not_contacted():
     owner = UserFactory()
     with mock.patch("socket.getaddrinfo", return_value=[(2, 1, 6, "", ("93.184.216.34", 443))]):
         endpoint = _endpoint(owner, "https://hooks.example.com/x")
-    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
     webhooks.webhook_events_fan_out()
 
     # when
@@ -163,19 +162,34 @@ def test_a_target_that_resolves_inside_at_send_time_is_not_contacted():
 def test_events_reach_only_their_owners_endpoints_and_agency_events_only_staff(receiver):
     server = receiver(200)
     owner, stranger, staff = UserFactory(), UserFactory(), UserFactory(is_staff=True)
-    mine = _endpoint(owner, server.url, [NOTIFICATION_CREATED, INVOICE_ISSUED])
-    _endpoint(stranger, server.url, [NOTIFICATION_CREATED, INVOICE_ISSUED])
-    agency = _endpoint(staff, server.url, [INVOICE_ISSUED])
+    mine = _endpoint(owner, server.url, ["notification.created"])
+    _endpoint(stranger, server.url, ["notification.created"])
+    agency = _endpoint(staff, server.url, ["invoice.issued", "notification.created"])
 
-    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
-    webhooks.webhook_event_emit(event_type=INVOICE_ISSUED, payload={"number": "F001-1"})
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
+    webhooks.webhook_event_emit(event_type="invoice.issued", payload={"number": "F001-1"})
     created = webhooks.webhook_events_fan_out()
 
     assert created == 2
     assert sorted(WebhookDelivery.objects.values_list("endpoint_id", "event__event_type")) == sorted(
-        [(mine.id, NOTIFICATION_CREATED), (agency.id, INVOICE_ISSUED)]
+        [(mine.id, "notification.created"), (agency.id, "invoice.issued")]
     )
     assert not WebhookEvent.objects.filter(processed=False).exists()
+
+
+@pytest.mark.django_db
+def test_only_staff_may_subscribe_to_agency_events(receiver, api_client):
+    server = receiver(200)
+    api_client.force_authenticate(UserFactory(role="host"))
+
+    response = api_client.post(
+        "/api/webhooks/", {"url": server.url, "event_types": ["notification.created", "invoice.issued"]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "staff_only_event_types"
+    assert "invoice.issued" in response.json()["detail"]
+    assert not WebhookEndpoint.objects.exists()
 
 
 @pytest.mark.django_db
@@ -184,7 +198,7 @@ def test_retries_follow_the_schedule_then_the_delivery_is_dead(receiver):
     server = receiver(503)
     owner = UserFactory()
     _endpoint(owner, server.url)
-    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
     webhooks.webhook_events_fan_out()
     clock = timezone.now()
     waits = []
@@ -214,7 +228,7 @@ def test_gone_disables_the_endpoint_and_tells_its_owner(receiver):
     server = receiver(410)
     owner = UserFactory()
     endpoint = _endpoint(owner, server.url)
-    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
     webhooks.webhook_events_fan_out()
 
     webhooks.webhook_deliveries_send_due()
@@ -231,7 +245,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled(receiver):
     owner = UserFactory()
     endpoint = _endpoint(owner, server.url)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failing_since=timezone.now() - timedelta(days=5, minutes=1))
-    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
     webhooks.webhook_events_fan_out()
 
     webhooks.webhook_deliveries_send_due()
@@ -247,7 +261,7 @@ def test_replaying_failed_deliveries_since_a_time(receiver):
     owner = UserFactory()
     endpoint = _endpoint(owner, server.url)
     for n in range(2):
-        webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"n": n}, owner=owner)
+        webhooks.webhook_event_emit(event_type="notification.created", payload={"n": n}, owner=owner)
     webhooks.webhook_events_fan_out()
     webhooks.webhook_deliveries_send_due()
     assert WebhookDelivery.objects.filter(status=Status.FAILED).count() == 2
@@ -272,7 +286,7 @@ def public_dns():
 def test_owner_registers_lists_rotates_and_deletes_an_endpoint(guest_client, public_dns):
     created = guest_client.post(
         "/api/webhooks/",
-        {"url": "https://hooks.example.com/x", "event_types": [NOTIFICATION_CREATED], "description": "mi CRM"},
+        {"url": "https://hooks.example.com/x", "event_types": ["notification.created"], "description": "mi CRM"},
         format="json",
     )
     assert created.status_code == 201, created.json()
@@ -280,7 +294,7 @@ def test_owner_registers_lists_rotates_and_deletes_an_endpoint(guest_client, pub
     assert secret.startswith("whsec_")
 
     listed = guest_client.get("/api/webhooks/").json()
-    assert [row["event_types"] for row in listed["results"]] == [[NOTIFICATION_CREATED]]
+    assert [row["event_types"] for row in listed["results"]] == [["notification.created"]]
     assert "secret" not in listed["results"][0]
 
     rotated = guest_client.post(f"/api/webhooks/{endpoint_id}/rotate-secret/")
@@ -297,7 +311,7 @@ def test_owner_registers_lists_rotates_and_deletes_an_endpoint(guest_client, pub
 def test_another_users_endpoint_and_deliveries_are_not_found(guest_client, public_dns):
     other = UserFactory()
     endpoint = _endpoint(other, "https://hooks.example.com/x")
-    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=other)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=other)
     webhooks.webhook_events_fan_out()
     delivery = WebhookDelivery.objects.get()
 
@@ -320,8 +334,8 @@ def test_another_users_endpoint_and_deliveries_are_not_found(guest_client, publi
 @pytest.mark.parametrize(
     "body",
     [
-        {"url": "http://127.0.0.1/x", "event_types": [NOTIFICATION_CREATED]},
-        {"url": "not a url", "event_types": [NOTIFICATION_CREATED]},
+        {"url": "http://127.0.0.1/x", "event_types": ["notification.created"]},
+        {"url": "not a url", "event_types": ["notification.created"]},
         {"url": "https://hooks.example.com/x", "event_types": ["booking.teleported"]},
         {"url": "https://hooks.example.com/x", "event_types": []},
         {"url": "https://hooks.example.com/x"},
@@ -365,7 +379,7 @@ def test_endpoint_and_delivery_lists_have_a_query_budget(
 ):
     endpoints = [_endpoint(guest_user, f"https://hooks.example.com/{n}") for n in range(50)]
     for n in range(50):
-        webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"n": n}, owner=guest_user)
+        webhooks.webhook_event_emit(event_type="notification.created", payload={"n": n}, owner=guest_user)
     webhooks.webhook_events_fan_out()
 
     with django_assert_max_num_queries(4):

@@ -1,12 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.serializers.fields import RegisteredChoiceField
 from core.models import Channel
 from core.notification_kinds import KINDS
 
 
 class NotificationPreferenceSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=sorted(KINDS))
+    kind = RegisteredChoiceField(registry=lambda: KINDS)
     channel = serializers.ChoiceField(choices=Channel.choices)
     enabled = serializers.BooleanField()
 

@@ -3,6 +3,7 @@ core.services.webhooks)."""
 
 from rest_framework import serializers
 
+from core.api.serializers.fields import RegisteredChoiceField
 from core.models import WebhookDelivery, WebhookEndpoint
 from core.webhook_event_types import EVENT_TYPES
 
@@ -12,7 +13,7 @@ class WebhookEndpointInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     active = serializers.BooleanField(required=False)
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(EVENT_TYPES)), allow_empty=False, max_length=len(EVENT_TYPES)
+        child=RegisteredChoiceField(registry=lambda: EVENT_TYPES), allow_empty=False, max_length=100
     )
 
 

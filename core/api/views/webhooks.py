@@ -138,7 +138,9 @@ class WebhookEventTypesView(APIView):
         summary="Tipos de evento a los que se puede suscribir", responses=serializers.EventTypeSerializer(many=True)
     )
     def get(self, request):
-        return Response([{"event_type": name, "description": str(text)} for name, text in sorted(EVENT_TYPES.items())])
+        return Response(
+            [{"event_type": name, "description": str(event.description)} for name, event in sorted(EVENT_TYPES.items())]
+        )
 
 
 def _valid(serializer_class, request, partial: bool = False) -> dict:
