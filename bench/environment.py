@@ -34,7 +34,7 @@ class BenchEnvironment:
             key: value
             for key, value in os.environ.items()
             # Nothing of the caller's configuration may leak into the measured app.
-            if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CATALOG_", "PROMETHEUS_", "CELERY_"))
+            if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CACHE_", "PROMETHEUS_", "CELERY_"))
         }
         env.update(
             DJANGO_SETTINGS_MODULE="bench.settings",
@@ -44,6 +44,9 @@ class BenchEnvironment:
             DATABASE_URL=self.database_url,
             REDIS_URL=self.redis_url,
             LOG_LEVEL="WARNING",
+            AGENCY_NAME="Bench Viajes S.A.C.",
+            AGENCY_TAX_ID="20100000001",
+            AGENCY_ADDRESS="Lima",
             PYTHONUNBUFFERED="1",
         )
         env.update(overrides)

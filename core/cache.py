@@ -1,20 +1,28 @@
-"""Caching of catalog reads.
+"""A namespaced, versioned cache of bytes, shared by every process.
 
-Keys are versioned per catalog: every entry of the catalog "countries" lives
-under `catalog:countries:v<version>:...`. A write increments the version, so
-the next read misses and old entries are never read again; they expire on
-their own. Nothing ever lists keys (no KEYS, no SCAN).
+Apps register namespaces (`cache_namespace_register`, with their timeout)
+from their `registrations` module. An entry lives under its namespace's
+version, the versions of the scopes it depends on (one listing, one city)
+and a digest of its key:
 
-With CATALOG_LOCAL_CACHE on (production), each process also keeps the
-entries it served in its own memory, so a hit costs no network round trip.
-Those copies are trusted only while the process is subscribed to the Redis
-channel on which every write announces the catalog it changed: a message
-drops that catalog's local entries, and a lost subscription drops them all
-and turns the local tier off until it is back.
+    ns:<namespace>:<namespace version>.<scope version>...:<digest of the key>
 
-If the shared cache is unreachable, reads are computed from the database and
-the failure is logged; a catalog request never fails because of the cache.
-"""
+A write calls `cache_invalidate(namespace, *scopes)`; when its transaction
+commits, the namespace's version (no scopes) or each scope's version is
+incremented, so the next read misses and old entries are never read again —
+they expire on their own. Nothing ever lists keys.
+
+With CACHE_LOCAL_TIER on (production), each process also keeps the entries
+it served in its own memory, at most CACHE_LOCAL_MAX_BYTES of them (least
+recently used go first), so a hit costs no network round trip. Those copies
+are trusted only while the process is subscribed to the Redis channel on
+which every invalidation is announced; a lost subscription drops them all.
+The channel is named after the cache's key prefix and Redis database, so
+deployments sharing a Redis server never invalidate each other.
+
+Concurrent misses of one entry compute it once (a lock in the shared cache).
+If the shared cache is unreachable, values are computed and the failure is
+logged: a request never fails because of the cache."""
 
 from __future__ import annotations
 
@@ -22,60 +30,77 @@ import functools
 import hashlib
 import logging
 import os
+import pickle
 import threading
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from prometheus_client import Counter
 from redis.exceptions import RedisError
+
+from core.breaker import Breaker
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-INVALIDATION_CHANNEL = "travelhub:catalog-invalidations"
-# How long a request that found the key being computed by another waits for
-# it before computing it itself.
+# How long a request that found the entry being computed by another waits
+# for it before computing it itself.
 STAMPEDE_WAIT_SECONDS = 3.0
 STAMPEDE_LOCK_SECONDS = 30
+# A scope's version outlives the entries made under it; when it expires, a
+# fresh version (from the clock) is larger than any it held.
+SCOPE_VERSION_LIFETIME_FACTOR = 2
 
-catalog_cache_lookups = Counter(
-    "travelhub_catalog_cache_lookups_total",
-    "Catalog cache lookups by tier and result.",
-    ["catalog", "tier", "result"],
+cache_lookups = Counter(
+    "travelhub_cache_lookups_total",
+    "Lookups in the namespaced cache, by namespace, tier and result.",
+    ["namespace", "tier", "result"],
 )
+
+
+@dataclass(frozen=True)
+class CacheNamespace:
+    name: str
+    timeout: int
+
+
+_namespaces: dict[str, CacheNamespace] = {}
+
+
+def cache_namespace_register(name: str, *, timeout: int) -> CacheNamespace:
+    namespace = CacheNamespace(name, timeout)
+    if not name or any(character in name for character in ":| "):
+        raise ImproperlyConfigured(f"cache namespace {name!r}: use letters, digits, '-' and '_'")
+    if _namespaces.get(name, namespace) != namespace:
+        raise ImproperlyConfigured(f"cache namespace {name!r} is registered twice, differently")
+    _namespaces[name] = namespace
+    return namespace
+
+
+def cache_namespace(name: str) -> CacheNamespace:
+    try:
+        return _namespaces[name]
+    except KeyError:
+        raise ImproperlyConfigured(f"no cache namespace is registered as {name!r}") from None
+
+
+# --- the shared tier (Redis, or the local-memory cache when embedded) --------------
 
 
 class SharedCacheUnavailable(Exception):
     """The shared cache (Redis) could not be reached."""
 
 
-class SharedCacheBreaker:
-    """After a failure the shared cache is left alone for a few seconds, so a
-    dead Redis costs each process one connect timeout now and then instead of
-    one per request."""
-
-    pause_seconds = 5.0
-
-    def __init__(self) -> None:
-        self.closed_until = 0.0
-
-    def allows(self) -> bool:
-        return time.monotonic() >= self.closed_until
-
-    def trip(self) -> None:
-        self.closed_until = time.monotonic() + self.pause_seconds
-
-    def reset(self) -> None:
-        self.closed_until = 0.0
-
-
-shared_cache_breaker = SharedCacheBreaker()
+shared_cache_breaker = Breaker()
 
 
 def _shared(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -89,40 +114,101 @@ def _shared(operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise SharedCacheUnavailable from error
 
 
-def _version_key(catalog: str) -> str:
-    return f"catalog:{catalog}:version"
+def _version_key(namespace: str, scope: str | None = None) -> str:
+    if scope is None:
+        return f"ns:{namespace}:version"
+    return f"ns:{namespace}:scope:{scope}:version"
 
 
 def _fresh_version() -> int:
-    # A version made from the clock is larger than any counter this key held
-    # before it was evicted, so an evicted key never brings back old entries.
+    # Larger than any counter this key held before it expired or was
+    # evicted, so a lost version never brings back old entries.
     return time.time_ns() // 1000
 
 
-def shared_catalog_version(catalog: str) -> int:
-    version = _shared(cache.get, _version_key(catalog))
-    if version is None:
-        _shared(cache.add, _version_key(catalog), _fresh_version(), timeout=None)
-        version = _shared(cache.get, _version_key(catalog))
-    return version
+def _version_timeout(namespace: CacheNamespace, scope: str | None) -> int | None:
+    return None if scope is None else namespace.timeout * SCOPE_VERSION_LIFETIME_FACTOR
 
 
-def _bump_shared_version(catalog: str) -> None:
+def shared_versions(namespace: CacheNamespace, scopes: Sequence[str]) -> tuple[int, ...]:
+    """The current versions of the namespace and of each scope, in one round
+    trip (two when some are new)."""
+    wanted = [None, *scopes]
+    keys = [_version_key(namespace.name, scope) for scope in wanted]
+    found = _shared(cache.get_many, keys)
+    missing = [(key, scope) for key, scope in zip(keys, wanted, strict=True) if key not in found]
+    for key, scope in missing:
+        _shared(cache.add, key, _fresh_version(), timeout=_version_timeout(namespace, scope))
+    if missing:
+        found.update(_shared(cache.get_many, [key for key, _ in missing]))
+    return tuple(found[key] for key in keys)
+
+
+def _bump_shared_version(namespace: CacheNamespace, scope: str | None) -> None:
+    key = _version_key(namespace.name, scope)
     try:
-        _shared(cache.incr, _version_key(catalog))
+        _shared(cache.incr, key)
     except ValueError:
-        _shared(cache.set, _version_key(catalog), _fresh_version(), timeout=None)
+        _shared(cache.set, key, _fresh_version(), timeout=_version_timeout(namespace, scope))
+
+
+def _value_key(namespace: str, versions: tuple[int, ...], key: str) -> str:
+    digest = hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
+    return f"ns:{namespace}:{'.'.join(map(str, versions))}:{digest}"
+
+
+def _compute_once(value_key: str, compute: Callable[[], bytes | None], timeout: int) -> bytes | None:
+    lock_key = f"{value_key}:lock"
+    if _shared(cache.add, lock_key, os.getpid(), timeout=STAMPEDE_LOCK_SECONDS):
+        try:
+            value = compute()
+            if value is not None:
+                _shared(cache.set, value_key, value, timeout=timeout)
+            return value
+        finally:
+            _shared(cache.delete, lock_key)
+    deadline = time.monotonic() + STAMPEDE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        value = _shared(cache.get, value_key)
+        if value is not None:
+            return value
+        if not _shared(cache.get, lock_key):
+            # The holder stores the value before releasing the lock: a value
+            # stored between our two reads is there now.
+            value = _shared(cache.get, value_key)
+            if value is not None:
+                return value
+            break
+    # The computing request failed or is very slow: answer anyway.
+    return compute()
+
+
+# --- the local tier (this process's memory) -----------------------------------------
+
+
+@dataclass
+class _LocalEntry:
+    value: bytes
+    expires_at: float
+    scopes: tuple[str, ...]
 
 
 class LocalTier:
-    """Per-process copies of catalog entries, valid while subscribed."""
+    """This process's copies of entries, bounded in bytes, least recently used
+    out first; trusted only while subscribed to the invalidation channel."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._catalogs: dict[str, tuple[int, dict[str, tuple[float, Any]]]] = {}
-        self.generation = 0
+        self._entries: OrderedDict[tuple[str, str], _LocalEntry] = OrderedDict()
+        self._by_scope: dict[tuple[str, str], set[str]] = {}
+        self._generations: dict[str, int] = {}
+        self.bytes = 0
         self.live = False
         self._pid: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def ensure_listening(self) -> None:
         if self._pid == os.getpid():
@@ -131,53 +217,84 @@ class LocalTier:
             if self._pid == os.getpid():
                 return
             # A forked child inherits a copy of the parent's state but not its thread.
-            self._catalogs.clear()
+            self._entries.clear()
+            self._by_scope.clear()
+            self.bytes = 0
             self.live = False
             self._pid = os.getpid()
-            threading.Thread(target=self._listen, name="catalog-invalidations", daemon=True).start()
+            threading.Thread(target=self._listen, name="cache-invalidations", daemon=True).start()
 
-    def version(self, catalog: str) -> int | None:
-        held = self._catalogs.get(catalog)
-        return held[0] if held and self.live else None
+    def generation(self, namespace: str) -> int:
+        return self._generations.get(namespace, 0)
 
-    def get(self, catalog: str, version: int, variant: str) -> Any | None:
-        held = self._catalogs.get(catalog)
-        if not self.live or held is None or held[0] != version:
+    def get(self, namespace: str, key: str) -> bytes | None:
+        if not self.live:
             return None
-        found = held[1].get(variant)
-        if found is None or found[0] < time.monotonic():
-            return None
-        return found[1]
+        with self._lock:
+            entry = self._entries.get((namespace, key))
+            if entry is None or entry.expires_at < time.monotonic():
+                return None
+            self._entries.move_to_end((namespace, key))
+            return entry.value
 
-    def put(self, catalog: str, version: int, variant: str, value: Any, timeout: int, generation: int) -> None:
+    def put(
+        self, namespace: str, key: str, scopes: tuple[str, ...], value: bytes, timeout: int, generation: int
+    ) -> None:
+        max_bytes = settings.CACHE_LOCAL_MAX_BYTES
+        if len(value) > max_bytes:
+            return
         with self._lock:
             # An invalidation that arrived while the value was being read
             # could be older than the value; keep nothing in that case.
-            if not self.live or generation != self.generation:
+            if not self.live or generation != self._generations.get(namespace, 0):
                 return
-            held = self._catalogs.get(catalog)
-            if held is None or held[0] != version:
-                held = (version, {})
-                self._catalogs[catalog] = held
-            held[1][variant] = (time.monotonic() + timeout, value)
+            self._remove((namespace, key))
+            self._entries[(namespace, key)] = _LocalEntry(value, time.monotonic() + timeout, scopes)
+            self.bytes += len(value)
+            for scope in scopes:
+                self._by_scope.setdefault((namespace, scope), set()).add(key)
+            while self.bytes > max_bytes:
+                self._remove(next(iter(self._entries)))
 
-    def drop(self, catalog: str | None = None) -> None:
+    def drop(self, namespace: str | None = None, scope: str | None = None) -> None:
+        """Forget the namespace's entries (or only those depending on `scope`);
+        everything without a namespace."""
         with self._lock:
-            self.generation += 1
-            if catalog is None:
-                self._catalogs.clear()
+            if namespace is None:
+                self._entries.clear()
+                self._by_scope.clear()
+                self.bytes = 0
+                self._generations = {name: generation + 1 for name, generation in self._generations.items()}
+                return
+            self._generations[namespace] = self._generations.get(namespace, 0) + 1
+            if scope is None:
+                doomed = [entry_key for entry_key in self._entries if entry_key[0] == namespace]
             else:
-                self._catalogs.pop(catalog, None)
+                doomed = [(namespace, key) for key in self._by_scope.pop((namespace, scope), ())]
+            for entry_key in doomed:
+                self._remove(entry_key)
+
+    def _remove(self, entry_key: tuple[str, str]) -> None:
+        entry = self._entries.pop(entry_key, None)
+        if entry is None:
+            return
+        self.bytes -= len(entry.value)
+        for scope in entry.scopes:
+            keys = self._by_scope.get((entry_key[0], scope))
+            if keys is not None:
+                keys.discard(entry_key[1])
+                if not keys:
+                    del self._by_scope[(entry_key[0], scope)]
 
     def _listen(self) -> None:
         pause = 0.5
         while True:
             try:
                 client = redis.Redis.from_url(
-                    settings.REDIS_URL, socket_connect_timeout=2, socket_keepalive=True, health_check_interval=5
+                    _cache_location(), socket_connect_timeout=2, socket_keepalive=True, health_check_interval=5
                 )
                 pubsub = client.pubsub()
-                pubsub.subscribe(INVALIDATION_CHANNEL)
+                pubsub.subscribe(invalidation_channel())
                 while True:
                     message = pubsub.get_message(timeout=1.0)
                     if message is None:
@@ -188,9 +305,10 @@ class LocalTier:
                         self.live = True
                         pause = 0.5
                     elif message["type"] == "message":
-                        self.drop(message["data"].decode())
+                        namespace, _, scope = message["data"].decode().partition("|")
+                        self.drop(namespace, scope or None)
             except RedisError as error:
-                logger.warning("catalog invalidation channel lost: %s", error)
+                logger.warning("cache invalidation channel lost: %s", error)
             finally:
                 self.live = False
                 self.drop()
@@ -201,124 +319,115 @@ class LocalTier:
 local_tier = LocalTier()
 
 
+def _cache_location() -> str:
+    return settings.CACHES["default"]["LOCATION"]
+
+
+@functools.cache
+def invalidation_channel() -> str:
+    """`<key prefix>:<Redis database>:cache-invalidations`: Redis delivers a
+    message to subscribers of every database, so both are in the name."""
+    database = redis.connection.parse_url(_cache_location()).get("db", 0)
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:{database}:cache-invalidations"
+
+
 def _local_enabled() -> bool:
-    if not settings.CATALOG_LOCAL_CACHE:
+    if not settings.CACHE_LOCAL_TIER:
         return False
     local_tier.ensure_listening()
     return True
 
 
-def catalog_cache_enabled() -> bool:
-    return settings.CATALOG_CACHE_ENABLED
+# --- reading and invalidating ----------------------------------------------------------
 
 
-def _variant_key(catalog: str, version: int, variant: str) -> str:
-    digest = hashlib.blake2b(variant.encode(), digest_size=16).hexdigest()
-    return f"catalog:{catalog}:v{version}:{digest}"
-
-
-def get_or_compute(catalog: str, variant: str, compute: Callable[[], T | None] | None, timeout: int) -> T | None:
-    """Return the cached value of `variant` of `catalog`, computing it at most
-    once across processes when it is missing. `compute` may return None for a
-    value that must not be cached (an error response, say); without `compute`
-    a miss is just None."""
-    if not catalog_cache_enabled():
+def cache_get_or_compute(
+    namespace: str,
+    key: str,
+    compute: Callable[[], bytes | None] | None,
+    *,
+    scopes: Sequence[str] = (),
+    timeout: int | None = None,
+) -> bytes | None:
+    """The cached bytes of `key` in `namespace` (depending on `scopes`),
+    computing them at most once across processes when missing. `compute` may
+    return None for a value that must not be cached (an error response, say);
+    without `compute` a miss is just None."""
+    space = cache_namespace(namespace)
+    if not settings.CACHE_ENABLED:
         return compute() if compute else None
+    scopes = tuple(scopes)
     use_local = _local_enabled()
-    generation = local_tier.generation
-    version = local_tier.version(catalog) if use_local else None
-    if version is not None:
-        value = local_tier.get(catalog, version, variant)
+    generation = local_tier.generation(namespace)
+    if use_local:
+        value = local_tier.get(namespace, key)
         if value is not None:
-            catalog_cache_lookups.labels(catalog, "local", "hit").inc()
+            cache_lookups.labels(namespace, "local", "hit").inc()
             return value
     try:
-        if version is None:
-            version = shared_catalog_version(catalog)
-        key = _variant_key(catalog, version, variant)
-        value = _shared(cache.get, key)
+        value_key = _value_key(namespace, shared_versions(space, scopes), key)
+        value = _shared(cache.get, value_key)
         if value is not None:
-            catalog_cache_lookups.labels(catalog, "shared", "hit").inc()
-        elif compute is None:
-            return None
+            cache_lookups.labels(namespace, "shared", "hit").inc()
         else:
-            catalog_cache_lookups.labels(catalog, "shared", "miss").inc()
-            value = _compute_once(key, compute, timeout)
+            cache_lookups.labels(namespace, "shared", "miss").inc()
+            if compute is None:
+                return None
+            value = _compute_once(value_key, compute, timeout or space.timeout)
     except SharedCacheUnavailable:
-        catalog_cache_lookups.labels(catalog, "shared", "error").inc()
+        cache_lookups.labels(namespace, "shared", "error").inc()
         return compute() if compute else None
     if value is not None and use_local:
-        local_tier.put(catalog, version, variant, value, timeout, generation)
+        local_tier.put(namespace, key, scopes, value, timeout or space.timeout, generation)
     return value
 
 
-def peek(catalog: str, variant: str, timeout: int) -> Any | None:
-    """The cached value, or None: never computes."""
-    return get_or_compute(catalog, variant, None, timeout)
+def cache_peek(namespace: str, key: str, *, scopes: Sequence[str] = ()) -> bytes | None:
+    """The cached bytes, or None: never computes."""
+    return cache_get_or_compute(namespace, key, None, scopes=scopes)
 
 
-def _compute_once(key: str, compute: Callable[[], T | None], timeout: int) -> T | None:
-    lock_key = f"{key}:lock"
-    if _shared(cache.add, lock_key, os.getpid(), timeout=STAMPEDE_LOCK_SECONDS):
-        try:
-            value = compute()
-            if value is not None:
-                _shared(cache.set, key, value, timeout=timeout)
-            return value
-        finally:
-            _shared(cache.delete, lock_key)
-    deadline = time.monotonic() + STAMPEDE_WAIT_SECONDS
-    while time.monotonic() < deadline:
-        time.sleep(0.01)
-        value = _shared(cache.get, key)
-        if value is not None:
-            return value
-        if not _shared(cache.get, lock_key):
-            # The holder stores the value before releasing the lock: a value
-            # stored between our two reads is there now.
-            value = _shared(cache.get, key)
-            if value is not None:
-                return value
-            break
-    # The computing request failed or is very slow: answer anyway.
-    return compute()
-
-
-def invalidate_catalogs(*catalogs: str) -> None:
-    """Make the next read of each catalog see the database, in every process.
+def cache_invalidate(namespace: str, *scopes: str) -> None:
+    """Make the next read of the namespace (or of the entries depending on
+    one of `scopes`) see the database, in every process.
 
     Runs when the current transaction commits: a reader that refilled the
     cache before the commit would otherwise store the old rows under the new
     version."""
-    transaction.on_commit(functools.partial(_invalidate_now, catalogs))
+    space = cache_namespace(namespace)
+    transaction.on_commit(functools.partial(_invalidate_now, space, scopes or (None,)))
 
 
-def _invalidate_now(catalogs: tuple[str, ...]) -> None:
-    for catalog in catalogs:
-        local_tier.drop(catalog)
+def _invalidate_now(namespace: CacheNamespace, scopes: tuple[str | None, ...]) -> None:
+    for scope in scopes:
+        local_tier.drop(namespace.name, scope)
         try:
-            _bump_shared_version(catalog)
+            _bump_shared_version(namespace, scope)
         except SharedCacheUnavailable:
-            logger.error("could not invalidate catalog %s: shared cache unavailable", catalog)
+            logger.error("could not invalidate cache %s %s: shared cache unavailable", namespace.name, scope or "")
             continue
         if settings.REDIS_URL:
+            message = namespace.name if scope is None else f"{namespace.name}|{scope}"
             try:
-                _shared(cache.client.get_client(write=True).publish, INVALIDATION_CHANNEL, catalog)
+                _shared(cache.client.get_client(write=True).publish, invalidation_channel(), message)
             except SharedCacheUnavailable:
-                logger.error("could not announce invalidation of catalog %s", catalog)
+                logger.error("could not announce the invalidation of cache %s", message)
 
 
 def cache_queryset(timeout: int, key_prefix: str) -> Callable[[Callable[..., Any]], Callable[..., list]]:
     """Cache the rows returned by a queryset function, evaluated to a list.
 
-    `key_prefix` names the catalog whose writes invalidate the result
-    (`invalidate_catalogs(key_prefix)`); the arguments are part of the key."""
+    `key_prefix` names the namespace whose invalidation drops the result
+    (`cache_invalidate(key_prefix)`); the arguments are part of the key."""
 
     def decorator(function: Callable[..., Any]) -> Callable[..., list]:
         @functools.wraps(function)
         def wrapper(*args: Any, **kwargs: Any) -> list:
-            variant = f"queryset:{function.__module__}.{function.__qualname__}:{args!r}:{sorted(kwargs.items())!r}"
-            return get_or_compute(key_prefix, variant, lambda: list(function(*args, **kwargs)), timeout)
+            key = f"queryset:{function.__module__}.{function.__qualname__}:{args!r}:{sorted(kwargs.items())!r}"
+            value = cache_get_or_compute(
+                key_prefix, key, lambda: pickle.dumps(list(function(*args, **kwargs))), timeout=timeout
+            )
+            return pickle.loads(value)
 
         wrapper.uncached = function
         return wrapper

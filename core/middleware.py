@@ -1,4 +1,4 @@
-"""Request-level observability and HTTP cache headers."""
+"""Request-level observability (HTTP cache headers: core.api.caching)."""
 
 import functools
 import logging
@@ -30,8 +30,11 @@ class RequestMetricsMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
+        # A response from the cache (core.api.caching) names the route it
+        # answered: no URL was resolved for it.
         match = getattr(request, "resolver_match", None)
-        route = _readable_route(match.route) if match else "unmatched"
+        raw_route = getattr(request, "metrics_route", None) or (match.route if match else None)
+        route = _readable_route(raw_route) if raw_route else "unmatched"
         request_duration.labels(route, request.method, response.status_code).observe(time.perf_counter() - started)
         return response
 
@@ -86,21 +89,3 @@ class _QueryCounter:
         finally:
             self.count += 1
             self.seconds += time.perf_counter() - started
-
-
-class CacheHeaderMiddleware:
-    """Sets Cache-Control on successful reads from the CACHE_CONTROL_ROUTES
-    table (path prefix, header value), unless the view set its own."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.routes = tuple(settings.CACHE_CONTROL_ROUTES)
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if request.method in ("GET", "HEAD") and response.status_code in (200, 304) and "Cache-Control" not in response:
-            for prefix, value in self.routes:
-                if request.path.startswith(prefix):
-                    response["Cache-Control"] = value
-                    break
-        return response

@@ -1,10 +1,13 @@
 """What core brings to the platform it is: its notification kinds, webhook
-event types and periodic tasks. Each app declares its own in a module like
+event types, cache namespaces and cached routes, and periodic tasks. Each app declares its own in a module like
 this one, found by core.apps at start-up; nothing in core names those apps."""
 
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
+from core.api.caching import cache_control_register, cached_route_register
+from core.cache import cache_namespace_register
+from core.catalogs import CATALOGS
 from core.checks import platform_registrations_check
 from core.models import Channel
 from core.notification_kinds import notification_kind_register
@@ -37,6 +40,15 @@ webhook_event_type_register(
     description=_("Se procesó un boleto importado (eventos de la agencia: solo endpoints del personal)."),
     audience=Audience.STAFF,
 )
+
+# --- caching ------------------------------------------------------------------------
+
+for catalog in CATALOGS:
+    cache_namespace_register(catalog.name, timeout=catalog.timeout)
+    cached_route_register(catalog.route, namespace=catalog.name, params=catalog.params)
+    cache_control_register(f"/api/{catalog.route}/", catalog.cache_control)
+# Everything else the API answers is the caller's own and may change at any time.
+cache_control_register("/api/", "private, no-cache")
 
 # --- periodic tasks -----------------------------------------------------------------
 

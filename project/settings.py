@@ -52,14 +52,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestMetricsMiddleware",
-    "core.middleware.CacheHeaderMiddleware",
+    "core.api.caching.CacheControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.QueryCountDebugMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # Answers cached catalog reads; what follows is not needed for them.
-    "core.api.caching.CatalogCacheMiddleware",
+    # Answers cached reads (catalogs); what follows is not needed for them.
+    "core.api.caching.CachedResponseMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -135,10 +135,12 @@ else:
         }
     }
 
-# Keep the rendered catalog responses in each process's memory as well as in
-# Redis; processes learn of writes through Redis pub/sub (core.cache).
-CATALOG_LOCAL_CACHE = env.bool("CATALOG_LOCAL_CACHE", default=bool(REDIS_URL))
-CATALOG_CACHE_ENABLED = env.bool("CATALOG_CACHE_ENABLED", default=True)
+# The namespaced cache of rendered responses (core.cache): on, and kept in
+# each process's memory as well as in Redis when there is one (processes
+# learn of writes through Redis pub/sub), at most this many bytes of it.
+CACHE_ENABLED = env.bool("CACHE_ENABLED", default=True)
+CACHE_LOCAL_TIER = env.bool("CACHE_LOCAL_TIER", default=bool(REDIS_URL))
+CACHE_LOCAL_MAX_BYTES = env.int("CACHE_LOCAL_MAX_BYTES", default=64 * 1024 * 1024)
 
 # Where clients reach the API; the cache warm-up requests pages as they would.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
@@ -276,15 +278,6 @@ SPECTACULAR_SETTINGS = {
 QUERY_COUNT_MIDDLEWARE = env.bool("QUERY_COUNT_MIDDLEWARE", default=DEBUG)
 QUERY_COUNT_WARNING = env.int("QUERY_COUNT_WARNING", default=10)
 
-# Cache-Control per route prefix, first match wins (core.middleware).
-CACHE_CONTROL_ROUTES = [
-    ("/api/paises/", "public, max-age=3600"),
-    ("/api/monedas/", "public, max-age=3600"),
-    ("/api/ciudades/", "public, max-age=1800"),
-    ("/api/aerolineas/", "public, max-age=3600"),
-    ("/api/aeropuertos/", "public, max-age=3600"),
-    ("/api/", "private, no-cache"),
-]
 
 LOGGING = {
     "version": 1,
@@ -308,6 +301,30 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- The agency -----------------------------------------------------------
+
+# Printed on every invoice and ticket receipt. A development machine (DEBUG
+# on) prints a demo agency; with DEBUG off the real ones must be given.
+AGENCY_NAME = env.str("AGENCY_NAME", default="")
+AGENCY_TAX_ID = env.str("AGENCY_TAX_ID", default="")  # RUC
+AGENCY_ADDRESS = env.str("AGENCY_ADDRESS", default="")
+AGENCY_EMAIL = env.str("AGENCY_EMAIL", default="")
+# Tickets that print no currency are sold in this one.
+AGENCY_CURRENCY = env.str("AGENCY_CURRENCY", default="PEN")
+_DEMO_AGENCY = {
+    "AGENCY_NAME": "TravelHub Viajes S.A.C. (demo)",
+    "AGENCY_TAX_ID": "20123456789",
+    "AGENCY_ADDRESS": "Av. José Larco 1232, Miraflores, Lima",
+}
+_missing_agency = [name for name in _DEMO_AGENCY if not globals()[name]]
+if _missing_agency and not DEBUG:
+    raise ImproperlyConfigured(
+        f"{', '.join(_missing_agency)} not set. The agency's legal name, tax id (RUC) and address are printed "
+        "on invoices; DEBUG is off, so no demo agency is used. Set them as environment variables."
+    )
+if _missing_agency:
+    globals().update({name: _DEMO_AGENCY[name] for name in _missing_agency})
 
 # --- Notification queue, outgoing webhooks, analytics ---------------------
 

@@ -4,26 +4,18 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from core.cache import cache_queryset
+from core.catalogs import CATALOG_BY_NAME
 from core.exceptions import InvalidInput
 from core.models import Airline, Airport, City, Country, Currency
 from core.text import search_key
 
-# Seconds each catalog's responses stay cached (a write invalidates them at once).
-CATALOG_TIMEOUTS = {
-    "countries": 60 * 60,
-    "currencies": 60 * 60,
-    "cities": 30 * 60,
-    "airlines": 60 * 60,
-    "airports": 60 * 60,
-}
 
-
-@cache_queryset(CATALOG_TIMEOUTS["countries"], "countries")
+@cache_queryset(CATALOG_BY_NAME["countries"].timeout, "countries")
 def country_list() -> QuerySet[Country]:
     return Country.objects.select_related("currency").order_by("code")
 
 
-@cache_queryset(CATALOG_TIMEOUTS["currencies"], "currencies")
+@cache_queryset(CATALOG_BY_NAME["currencies"].timeout, "currencies")
 def currency_list() -> QuerySet[Currency]:
     return Currency.objects.filter(active=True).order_by("code")
 

@@ -10,15 +10,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.test import Client
 
-logger = logging.getLogger(__name__)
+from core.catalogs import CATALOGS
 
-WARMUP_PATHS = {
-    "countries": ["/api/paises/"],
-    "currencies": ["/api/monedas/"],
-    "cities": ["/api/ciudades/"],
-    "airlines": ["/api/aerolineas/"],
-    "airports": ["/api/aeropuertos/"],
-}
+logger = logging.getLogger(__name__)
 
 
 def warm_catalog_caches() -> dict[str, int]:
@@ -26,15 +20,15 @@ def warm_catalog_caches() -> dict[str, int]:
     base = urlsplit(settings.PUBLIC_BASE_URL)
     client = Client(HTTP_HOST=base.netloc, raise_request_exception=True)
     warmed: dict[str, int] = {}
-    for catalog, paths in WARMUP_PATHS.items():
-        warmed[catalog] = 0
-        for path in paths:
-            for language, _name in settings.LANGUAGES:
-                response = client.get(
-                    path, HTTP_ACCEPT_LANGUAGE=language, HTTP_ACCEPT="application/json", secure=base.scheme == "https"
-                )
-                if response.status_code == 200:
-                    warmed[catalog] += 1
-                else:
-                    logger.warning("warm-up of %s (%s) answered %s", path, language, response.status_code)
+    for catalog in CATALOGS:
+        warmed[catalog.name] = 0
+        path = f"/api/{catalog.route}/"
+        for language, _name in settings.LANGUAGES:
+            response = client.get(
+                path, HTTP_ACCEPT_LANGUAGE=language, HTTP_ACCEPT="application/json", secure=base.scheme == "https"
+            )
+            if response.status_code == 200:
+                warmed[catalog.name] += 1
+            else:
+                logger.warning("warm-up of %s (%s) answered %s", path, language, response.status_code)
     return warmed

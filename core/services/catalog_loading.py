@@ -618,4 +618,4 @@ LOADERS: dict[str, Callable[[], LoadResult]] = {
     "airports": load_airports,
     "airlines": load_airlines,
 }
-CATALOGS = tuple(LOADERS)
+LOAD_ORDER = tuple(LOADERS)

@@ -2,29 +2,16 @@
 
 from django.db import models, transaction
 
-from core.cache import invalidate_catalogs
-from core.models import Airline, Airport, City, Country, Currency
-
-CATALOG_OF_MODEL: dict[type[models.Model], str] = {
-    Currency: "currencies",
-    Country: "countries",
-    City: "cities",
-    Airline: "airlines",
-    Airport: "airports",
-}
-ALL_CATALOGS = tuple(CATALOG_OF_MODEL.values())
-
-# Responses embed related rows: a country shows its currency, a city its country.
-_EMBEDDED_IN = {
-    "currencies": ("countries",),
-    "countries": ("cities", "airports", "airlines"),
-    "cities": ("airports",),
-}
+from core.cache import cache_invalidate
+from core.catalogs import CATALOGS, catalogs_touched_by
 
 
-def catalogs_touched_by(model: type[models.Model]) -> tuple[str, ...]:
-    catalog = CATALOG_OF_MODEL[model]
-    return (catalog, *_EMBEDDED_IN.get(catalog, ()))
+def catalog_caches_invalidate(model: type[models.Model] | None = None) -> None:
+    """When the transaction commits, drop the cached responses that show
+    `model`'s rows (every catalog's without a model)."""
+    names = catalogs_touched_by(model) if model else [catalog.name for catalog in CATALOGS]
+    for name in names:
+        cache_invalidate(name)
 
 
 def catalog_record_save(*, save, model: type[models.Model]):
@@ -32,17 +19,17 @@ def catalog_record_save(*, save, model: type[models.Model]):
     the model appears in once the transaction commits."""
     with transaction.atomic():
         instance = save()
-        invalidate_catalogs(*catalogs_touched_by(model))
+        catalog_caches_invalidate(model)
     return instance
 
 
 def catalog_record_delete(instance: models.Model) -> None:
     with transaction.atomic():
         instance.delete()
-        invalidate_catalogs(*catalogs_touched_by(type(instance)))
+        catalog_caches_invalidate(type(instance))
 
 
 def catalog_records_deleted(model: type[models.Model], queryset: models.QuerySet) -> None:
     with transaction.atomic():
         queryset.delete()
-        invalidate_catalogs(*catalogs_touched_by(model))
+        catalog_caches_invalidate(model)

@@ -97,10 +97,10 @@ class Agency:
 
 def agency_from_settings() -> Agency:
     return Agency(
-        name=getattr(settings, "AGENCY_NAME", "TravelHub Viajes S.A.C."),
-        tax_id=getattr(settings, "AGENCY_TAX_ID", "20123456789"),
-        address=getattr(settings, "AGENCY_ADDRESS", "Av. José Larco 1232, Miraflores, Lima"),
-        email=getattr(settings, "AGENCY_EMAIL", "facturacion@travelhub.pe"),
+        name=settings.AGENCY_NAME,
+        tax_id=settings.AGENCY_TAX_ID,
+        address=settings.AGENCY_ADDRESS,
+        email=settings.AGENCY_EMAIL,
     )
 
 

@@ -451,7 +451,7 @@ def ticket_sale_item_ensure(*, ticket_id: int) -> SaleItem | None:
 def _sale_currency(ticket: ImportedTicket) -> Currency:
     """The ticket's currency; a ticket that prints no price is sold (at 0, for
     staff to complete) in the agency's currency."""
-    code = ticket.currency_code or getattr(settings, "AGENCY_CURRENCY", "PEN")
+    code = ticket.currency_code or settings.AGENCY_CURRENCY
     currency = Currency.objects.filter(code=code.upper(), active=True).first()
     if currency is None:
         raise InvalidInput(

@@ -20,6 +20,10 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "api.travelhub.example",
     "SECURE_SSL_REDIRECT": "true",
     "DEBUG": "false",
+    "DJANGO_SETTINGS_MODULE": "project.settings",
+    "AGENCY_NAME": "Viajes Cóndor E.I.R.L.",
+    "AGENCY_TAX_ID": "20999888777",
+    "AGENCY_ADDRESS": "Jr. de la Unión 100, Lima",
 }
 
 
@@ -48,6 +52,15 @@ def test_missing_secret_key_stops_start_up_with_a_clear_message():
 
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_a_missing_agency_stops_start_up_instead_of_printing_a_placeholder():
+    env = {**PRODUCTION_ENV, "AGENCY_TAX_ID": ""}
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "AGENCY_TAX_ID not set" in result.stderr
 
 
 @pytest.mark.django_db

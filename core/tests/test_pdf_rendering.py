@@ -118,14 +118,14 @@ def pdf_text(pdf: bytes) -> str:
 
 
 @pytest.mark.django_db
-def test_the_pdf_shows_the_agency_number_client_lines_and_totals(pen):
+def test_the_pdf_shows_the_agency_number_client_lines_and_totals(pen, settings):
     invoice = make_invoice(pen, lines=[("Paquete Cusco – 3 días, ¿con guía? ¡Sí!", "1", "1000", "18")])
 
     pdf = invoice_pdf_bytes(invoice)
 
     assert pdf.startswith(b"%PDF")
     text = pdf_text(pdf)
-    assert "TravelHub Viajes S.A.C." in text
+    assert settings.AGENCY_NAME in text
     assert "FACTURA ELECTRÓNICA" in text
     assert "F001-00000042" in text
     assert "Agencia Ñandú – José Pérez" in text

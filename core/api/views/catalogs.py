@@ -5,12 +5,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from core.api.caching import cached_catalog_view
+from core.api.caching import cached_view
 from core.api.permissions import IsStaffOrReadOnly
 from core.api.serializers import catalogs as catalog_serializers
 from core.models import Airline, Airport, City, Country, Currency
 from core.selectors import catalogs as selectors
-from core.services.catalogs import CATALOG_OF_MODEL, catalog_record_delete, catalog_record_save
+from core.services.catalogs import catalog_record_delete, catalog_record_save
 
 COUNTRY_PARAM = OpenApiParameter(
     "country", OpenApiTypes.STR, description="Código ISO 3166 alfa-2 del país (p. ej. PE). Desconocido: 400."
@@ -34,9 +34,7 @@ class CatalogViewSet(viewsets.ModelViewSet):
 
     @classmethod
     def as_view(cls, actions=None, **initkwargs):
-        view = super().as_view(actions, **initkwargs)
-        catalog = CATALOG_OF_MODEL[cls.queryset.model]
-        return cached_catalog_view(view, catalog=catalog, timeout=selectors.CATALOG_TIMEOUTS[catalog])
+        return cached_view(super().as_view(actions, **initkwargs))
 
     def perform_create(self, serializer):
         catalog_record_save(save=serializer.save, model=self.queryset.model)

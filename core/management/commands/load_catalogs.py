@@ -3,13 +3,13 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.cache import invalidate_catalogs
-from core.services.catalog_loading import CATALOGS, LOADERS, CatalogDataError
+from core.services.catalog_loading import LOAD_ORDER, LOADERS, CatalogDataError
+from core.services.catalogs import catalog_caches_invalidate
 
 
 def catalog_list(value: str) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
-    unknown = set(names) - set(CATALOGS)
+    unknown = set(names) - set(LOAD_ORDER)
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown catalogs: {', '.join(sorted(unknown))}")
     return names
@@ -25,13 +25,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only",
             type=catalog_list,
-            default=list(CATALOGS),
-            help=f"comma-separated catalogs to load, of: {','.join(CATALOGS)} (default: all)",
+            default=list(LOAD_ORDER),
+            help=f"comma-separated catalogs to load, of: {','.join(LOAD_ORDER)} (default: all)",
         )
 
     def handle(self, *args, only: list[str], **options):
         started = time.monotonic()
-        for name in CATALOGS:
+        for name in LOAD_ORDER:
             if name not in only:
                 continue
             catalog_started = time.monotonic()
@@ -42,5 +42,5 @@ class Command(BaseCommand):
             self.stdout.write(f"{result} ({time.monotonic() - catalog_started:.1f} s)")
         # Every catalog, not only those loaded: cached answers of one embed
         # rows of another (an airport carries its country's name).
-        invalidate_catalogs(*CATALOGS)
+        catalog_caches_invalidate()
         self.stdout.write(self.style.SUCCESS(f"Catalogs loaded in {time.monotonic() - started:.1f} s"))

@@ -3,7 +3,9 @@ import time
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from django_redis import get_redis_connection
 
+from core.cache import cache_lookups
 from core.models import City, Country
 from core.tests.factories import (
     AirlineFactory,
@@ -380,7 +382,7 @@ def test_duplicate_active_airline_code_is_refused(staff_client, peru):
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
         }
     },
-    CATALOG_LOCAL_CACHE=False,
+    CACHE_LOCAL_TIER=False,
 )
 def test_catalogs_are_served_from_the_database_when_redis_is_down(api_client, peru, caplog):
     response = api_client.get("/api/paises/")
@@ -398,13 +400,13 @@ def test_catalogs_are_served_from_the_database_when_redis_is_down(api_client, pe
 
 
 def test_catalogs_work_with_the_cache_disabled(api_client, peru, settings, django_assert_num_queries):
-    settings.CATALOG_CACHE_ENABLED = False
+    settings.CACHE_ENABLED = False
 
     with django_assert_num_queries(1):
         response = api_client.get("/api/paises/")
 
     assert response.json()[0]["code"] == "PE"
-    assert cache.get("catalog:countries:version") is None
+    assert cache.get("ns:countries:version") is None
 
 
 def test_error_messages_follow_accept_language(api_client, peru):
@@ -413,3 +415,36 @@ def test_error_messages_follow_accept_language(api_client, peru):
 
     assert spanish["detail"] == "No existe el país 'ZZ'."
     assert english["detail"] == "There is no country 'ZZ'."
+
+
+# --- what enters a cache key ------------------------------------------------
+
+
+def test_parameters_a_catalog_does_not_understand_neither_make_entries_nor_reach_its_links(api_client, peru):
+    for number in range(60):
+        CityFactory(country=peru, name=f"Ciudad {number:02}")
+    first = api_client.get("/api/ciudades/?country=pe")
+    misses = _shared_misses("cities")
+
+    for number in range(25):
+        response = api_client.get(f"/api/ciudades/?country=pe&utm_source=x{number}&_={time.time_ns()}")
+        assert response.json() == first.json()
+
+    assert _shared_misses("cities") == misses
+    assert "utm_source" not in first.json()["next"]
+    assert "country=pe" in first.json()["next"]
+
+
+@pytest.mark.redis
+def test_random_parameters_do_not_grow_redis(api_client, peru, settings):
+    api_client.get("/api/paises/")
+    keys = get_redis_connection("default").dbsize()
+
+    for number in range(50):
+        assert api_client.get(f"/api/paises/?x={number}-{time.time_ns()}").status_code == 200
+
+    assert get_redis_connection("default").dbsize() == keys
+
+
+def _shared_misses(namespace: str) -> float:
+    return cache_lookups.labels(namespace, "shared", "miss")._value.get()

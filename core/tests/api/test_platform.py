@@ -61,17 +61,38 @@ def test_readiness_fails_when_the_broker_is_unreachable(client):
 
 def test_metrics_export_request_latency_by_route_and_cache_lookups(client):
     CountryFactory()
-    client.get("/api/paises/")
-    client.get("/api/paises/")
+    before = _metrics(client)
 
+    client.get("/api/paises/")
+    client.get("/api/paises/")  # from the cache, before any URL is resolved
+    after = _metrics(client)
+
+    latency = 'travelhub_http_request_duration_seconds_count{method="GET",route="api/paises/",status="200"}'
+    assert after[latency] - before.get(latency, 0) == 2
+    assert _countries_hits(after) - _countries_hits(before) == 1
+    unmatched = [name for name in after if name.startswith(latency.split("{")[0]) and 'route="unmatched"' in name]
+    assert all(after[name] == before.get(name, 0) for name in unmatched)
+    assert any(name.startswith("django_db_execute_total") for name in after)
+
+
+def _countries_hits(samples: dict[str, float]) -> float:
+    # From this process's memory or from Redis, whichever held it.
+    return sum(
+        value
+        for name, value in samples.items()
+        if name.startswith("travelhub_cache_lookups_total{") and 'namespace="countries"' in name and "hit" in name
+    )
+
+
+def _metrics(client) -> dict[str, float]:
     response = client.get("/metrics")
-
-    text = response.content.decode()
     assert response.status_code == 200
-    latency_lines = [line for line in text.splitlines() if line.startswith("travelhub_http_request_duration_seconds")]
-    assert any('route="api/paises/"' in line and 'method="GET"' in line for line in latency_lines)
-    assert 'travelhub_catalog_cache_lookups_total{catalog="countries"' in text
-    assert "django_db_execute_total" in text
+    samples = {}
+    for line in response.content.decode().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            samples[name] = float(value)
+    return samples
 
 
 @override_settings(QUERY_COUNT_MIDDLEWARE=True, QUERY_COUNT_WARNING=1)
