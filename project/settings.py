@@ -341,3 +341,9 @@ NOTIFICATION_PUSH_FILE = env.str("NOTIFICATION_PUSH_FILE", default=str(BASE_DIR 
 # Only tests and local development send webhooks to loopback or private addresses.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15)
+# Where analytics rows wait before their table (core.services.analytics):
+# "auto" buffers them in Redis only when Redis persists them (append-only
+# file on), "redis" always, "database" never (written at once).
+ANALYTICS_BUFFER = env.str("ANALYTICS_BUFFER", default="auto")
+if ANALYTICS_BUFFER not in ("auto", "redis", "database"):
+    raise ImproperlyConfigured("ANALYTICS_BUFFER must be auto, redis or database")

@@ -1,9 +1,13 @@
 """Recording analytics and log rows without slowing the request, aggregating
 them per day, and dropping raw rows after 90 days.
 
-Recording appends a JSON line to a Redis list (one round trip, well under a
-millisecond); the periodic flush task moves the lists into the tables in
-batches. Without Redis (embedded) the row is written at once. A failing
+Where a recorded row waits depends on whether it would survive a Redis
+restart (ANALYTICS_BUFFER, "auto" by default): when the Redis server writes
+an append-only file, recording appends a JSON line to a Redis list (one
+round trip, well under a millisecond) and the periodic flush task moves the
+lists into the tables in batches; when it does not (a cache-only Redis, as
+on these machines), or there is no Redis, the row is written to the
+database at once (one INSERT), so a Redis restart loses nothing. A failing
 Redis loses the rows it could not take, never the request."""
 
 import json
@@ -11,6 +15,7 @@ import logging
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +24,7 @@ from django.db.models import Avg, Count, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
 from core.models import AnalyticsEvent, DailyMetric, ExternalApiLog, ListingView, UserActivity
 from core.services.analytics_partitions import analytics_partitions_drop_before
@@ -39,16 +45,37 @@ def _redis():
     return get_redis_connection("default")
 
 
+# How long a process trusts what it learnt of the Redis server's persistence.
+DURABILITY_RECHECK_SECONDS = 300
+_durability = {"checked_at": float("-inf"), "durable": False}
+
+
+def _buffer_is_durable() -> bool:
+    """Whether rows buffered in Redis would survive its restart: the server
+    writes an append-only file (ANALYTICS_BUFFER=auto), or settings say so."""
+    if settings.ANALYTICS_BUFFER != "auto":
+        return settings.ANALYTICS_BUFFER == "redis"
+    if not settings.REDIS_URL:
+        return False
+    if monotonic() - _durability["checked_at"] > DURABILITY_RECHECK_SECONDS:
+        try:
+            durable = bool(_redis().info("persistence").get("aof_enabled"))
+        except RedisError:
+            durable = False
+        _durability.update(checked_at=monotonic(), durable=durable)
+    return _durability["durable"]
+
+
 def _record(model, **values) -> None:
     time_column = model.PARTITION_COLUMN
     values.setdefault(time_column, timezone.now())
-    if not settings.REDIS_URL:
+    if not _buffer_is_durable():
         model.objects.create(**values)
         return
     values[time_column] = values[time_column].isoformat()
     try:
         _redis().rpush(_buffer_key(model), json.dumps(values))
-    except Exception:
+    except RedisError:
         logger.warning("analytics: Redis refused a %s row; it is lost", model._meta.db_table, exc_info=True)
 
 

@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django_redis import get_redis_connection
+from redis.exceptions import RedisError
 
 from core.models import DailyMetric, ListingView
 from core.services import analytics
@@ -55,9 +57,16 @@ def test_daily_figures_use_the_business_day(settings):
     assert DailyMetric.objects.get(day=date(2026, 3, 1), metric="listing_views").value == 1
 
 
+@pytest.fixture(autouse=True)
+def _persistence_unknown():
+    # Each test learns afresh whether its Redis persists writes.
+    analytics._durability["checked_at"] = float("-inf")
+
+
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_recording_is_buffered_until_the_flush():
+def test_recording_is_buffered_until_the_flush(settings):
+    settings.ANALYTICS_BUFFER = "redis"
     analytics.listing_view_record(listing_id=5, user_id=1)
     analytics.analytics_event_record(name="search", properties={"city": "Lima"})
     assert not ListingView.objects.exists()
@@ -79,3 +88,34 @@ def test_on_sqlite_retention_deletes_rows_older_than_ninety_days():
 
     assert list(ListingView.objects.values_list("listing_id", flat=True)) == [2]
     assert DailyMetric.objects.filter(metric="listing_views", dimension="1").exists()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_redis_that_keeps_nothing_on_disk_is_no_buffer_rows_are_written_at_once():
+    redis = get_redis_connection("default")
+    assert not redis.info("persistence")["aof_enabled"]  # as Redis runs here: nothing survives a restart
+
+    analytics.listing_view_record(listing_id=7, user_id=1)
+
+    assert ListingView.objects.get().listing_id == 7
+    assert redis.llen(analytics._buffer_key(ListingView)) == 0
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_a_redis_that_persists_its_writes_buffers_the_rows():
+    redis = get_redis_connection("default")
+    try:
+        redis.config_set("appendonly", "yes")
+    except RedisError as refused:
+        pytest.skip(f"this Redis does not let the test switch its append-only file on: {refused}")
+    try:
+        analytics.listing_view_record(listing_id=8, user_id=1)
+
+        assert not ListingView.objects.exists()
+        assert redis.llen(analytics._buffer_key(ListingView)) == 1
+        assert analytics.analytics_buffers_flush() == 1
+    finally:
+        redis.config_set("appendonly", "no")
+    assert ListingView.objects.get().listing_id == 8
