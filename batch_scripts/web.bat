@@ -1,5 +1,5 @@
 @echo off
-rem Production web server: granian (WSGI). Needs DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS.
+rem Production web server: granian (WSGI). Needs DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, AGENCY_NAME, AGENCY_TAX_ID, AGENCY_ADDRESS.
 cd /d "%~dp0\.."
 if not exist .venv\Scripts\python.exe python -m venv .venv
 .venv\Scripts\python -m pip install --quiet -r requirements.txt || exit /b 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Production web server: granian (WSGI), chosen by measurement (BENCHMARKS.md).
 # One blocking thread per worker: more threads only fight over the GIL.
-# Needs DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS.
+# Needs DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and AGENCY_NAME, AGENCY_TAX_ID, AGENCY_ADDRESS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . batch_scripts/_venv.sh requirements.txt
