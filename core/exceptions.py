@@ -11,16 +11,32 @@ class DomainError(Exception):
     code = "invalid"
     default_message = _("La solicitud no es válida.")
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+    ) -> None:
         self.message = message or str(self.default_message)
         self.code = code or self.code
-        self.field = field
+        # What is wrong with each field: one field (`field`, this message) or several.
+        self.errors = errors or ({field: [self.message]} if field else {})
         super().__init__(self.message)
 
 
 class InvalidInput(DomainError):
     status_code = 400
     code = "invalid"
+
+
+class Forbidden(DomainError):
+    """The caller may not do this at all (as opposed to this object not existing for them)."""
+
+    status_code = 403
+    code = "forbidden"
+    default_message = _("No tiene permiso para hacer esto.")
 
 
 class NotFound(DomainError):

@@ -1,5 +1,9 @@
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.static import serve
 from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -8,12 +12,25 @@ from core.api.views import health
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("core.api.urls")),
+    path("api/", include("bookings.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", ExportToDjangoView, name="metrics"),
 ]
+
+if settings.DEBUG:
+    # Development only: listing photos are public images (production serves
+    # them from the storage: S3 or the web server). Nothing else under
+    # MEDIA_ROOT is — invoices are private.
+    urlpatterns.append(
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}listings/(?P<path>.*)$",
+            serve,
+            {"document_root": Path(settings.MEDIA_ROOT) / "listings"},
+        )
+    )
 
 handler404 = "core.api.views.errors.not_found"
 handler500 = "core.api.views.errors.server_error"

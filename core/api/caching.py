@@ -29,6 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, QueryDict
 from django.utils.cache import parse_etags
 
+from core.api.renderers import ORJSONRenderer
 from core.cache import cache_get_or_compute, cache_peek
 from core.text import search_key
 
@@ -206,6 +207,26 @@ def cached_view(view):
         return _respond(request, RenderedResponse.from_bytes(value))
 
     return caching_view
+
+
+def cached_json_response(
+    request: HttpRequest,
+    *,
+    namespace: str,
+    key: str,
+    compute: Callable[[], object],
+    scopes: tuple[str, ...] = (),
+) -> HttpResponse:
+    """For a view that checked the caller may see it: the JSON of `compute()`
+    from the cache namespace, rendered once, with an ETag (a 304 when the
+    client holds it). An error `compute` raises reaches the view's handler."""
+
+    def render() -> bytes:
+        body = ORJSONRenderer().render(compute())
+        match = request.resolver_match
+        return RenderedResponse(body, "application/json", _etag(body), match.route if match else "").to_bytes()
+
+    return _respond(request, RenderedResponse.from_bytes(cache_get_or_compute(namespace, key, render, scopes=scopes)))
 
 
 class CacheControlMiddleware:

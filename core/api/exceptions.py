@@ -18,8 +18,8 @@ from core.exceptions import DomainError
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"detail": exc.message, "code": exc.code}
-        if exc.field:
-            body["errors"] = {exc.field: [exc.message]}
+        if exc.errors:
+            body["errors"] = exc.errors
         return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_django_validation_detail(exc))
