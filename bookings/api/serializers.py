@@ -83,7 +83,7 @@ class CitySummarySerializer(serializers.ModelSerializer):
 class ListingSerializer(serializers.ModelSerializer):
     host = HostSerializer(read_only=True)
     city = CitySummarySerializer(read_only=True)
-    currency = serializers.CharField(source="currency_id", read_only=True, allow_null=True)
+    currency = serializers.CharField(source="currency.code", read_only=True, allow_null=True)
     amenities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
     cancellation_rules = serializers.SerializerMethodField()
@@ -233,7 +233,7 @@ class StaySerializer(serializers.Serializer):
 
 class SearchResultSerializer(serializers.ModelSerializer):
     city = CitySummarySerializer(read_only=True)
-    currency = serializers.CharField(source="currency_id")
+    currency = serializers.CharField(source="currency.code")
     cover_thumbnail = serializers.SerializerMethodField()
     stay = serializers.SerializerMethodField()
     rating = serializers.SerializerMethodField()

@@ -173,17 +173,11 @@ class ListingViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], permission_classes=[permissions.AllowAny])
     def availability(self, request, pk=None):
-        listing = selectors.access_listing(user=request.user, listing_id=int(pk))
+        listing = selectors.access_listing_row(user=request.user, listing_id=int(pk))
         query = serializers.AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data["start"], query.validated_data["end"]
         today = timezone.localdate()
-
-        def compute() -> dict:
-            nights = listing_nights(listing=listing, start=start, end=end, today=today)
-            return serializers.AvailabilitySerializer(
-                {"listing": listing.pk, "currency": listing.currency_id, "start": start, "end": end, "nights": nights}
-            ).data
 
         # Yesterday's nights turn "past" at midnight: the day is part of the key.
         return cached_json_response(
@@ -191,7 +185,7 @@ class ListingViewSet(viewsets.GenericViewSet):
             namespace=AVAILABILITY_NAMESPACE,
             key=f"{listing.pk}|{start}|{end}|{today}",
             scopes=(availability_scope(listing.pk),),
-            compute=compute,
+            compute=lambda: self._calendar(listing, start, end, today),
         )
 
     @extend_schema(
@@ -213,10 +207,11 @@ class ListingViewSet(viewsets.GenericViewSet):
     def blocks(self, request, pk=None):
         listing = selectors.access_own_listing(user=request.user, listing_id=int(pk))
         if request.method == "DELETE":
-            nights = serializers.DateRangeSerializer(data=request.query_params)
-            nights.is_valid(raise_exception=True)
-            calendar.calendar_unblock(listing=listing, **nights.validated_data)
-            return Response(self._calendar(listing, **nights.validated_data))
+            query = serializers.DateRangeSerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            nights = query.validated_data
+            calendar.calendar_unblock(listing=listing, start_date=nights["start_date"], end_date=nights["end_date"])
+            return Response(self._calendar(listing, nights["start_date"], nights["end_date"]))
         block = _valid(serializers.BlockSerializer, request)
         calendar.calendar_block(listing=listing, **block)
         return Response(self._calendar(listing, block["start_date"], block["end_date"]), status=status.HTTP_201_CREATED)
@@ -266,16 +261,11 @@ class ListingViewSet(viewsets.GenericViewSet):
             selectors.access_listing(user=self.request.user, listing_id=listing_id)
         ).data
 
-    def _calendar(self, listing: Listing, start_date: datetime.date, end_date: datetime.date) -> dict:
-        nights = listing_nights(listing=listing, start=start_date, end=end_date, today=timezone.localdate())
+    def _calendar(self, listing: Listing, start: datetime.date, end: datetime.date, today=None) -> dict:
+        nights = listing_nights(listing=listing, start=start, end=end, today=today or timezone.localdate())
+        currency = listing.currency.code if listing.currency else None
         return serializers.AvailabilitySerializer(
-            {
-                "listing": listing.pk,
-                "currency": listing.currency_id,
-                "start": start_date,
-                "end": end_date,
-                "nights": nights,
-            }
+            {"listing": listing.pk, "currency": currency, "start": start, "end": end, "nights": nights}
         ).data
 
 

@@ -8,6 +8,7 @@ on a side, or would decode into more pixels than PHOTO_MAX_PIXELS (a
 decompression bomb: a small file that expands to gigabytes in memory)."""
 
 import logging
+import warnings
 from io import BytesIO
 
 from django.core.files.base import ContentFile
@@ -28,9 +29,10 @@ MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MIN_SIDE_PX = 400
 MAX_SIDE_PX = 12_000
 PHOTO_MAX_PIXELS = 60_000_000
-# Pillow refuses to decode anything larger (and warns from half of it):
-# set here, not left to its default, so the limit is ours.
+# Pillow refuses to decode anything over twice this and warns above it: the
+# limit is set here, not left to its default, and the warning is an error.
 Image.MAX_IMAGE_PIXELS = PHOTO_MAX_PIXELS
+warnings.simplefilter("error", Image.DecompressionBombWarning)
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 LARGE_WIDTH_PX = 1920
 THUMBNAIL_WIDTH_PX = 400
@@ -68,7 +70,7 @@ def photo_content_type(data: bytes) -> str:
     try:
         with Image.open(BytesIO(data)) as image:
             image_format, (width, height) = image.format, image.size
-    except Image.DecompressionBombError as bomb:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as bomb:
         raise _too_many_pixels() from bomb
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as unreadable:
         raise InvalidInput(
@@ -121,7 +123,7 @@ def photo_process(*, photo_id: int) -> bool:
     try:
         with photo.original.open("rb") as original, Image.open(original) as image:
             upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as failure:
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning) as failure:
         logger.warning("listing photo %s could not be read: %s", photo_id, failure)
         ListingPhoto.objects.filter(pk=photo_id, status=Status.PENDING).update(
             status=Status.FAILED, failure_reason=_("La imagen no se pudo leer: %(error)s") % {"error": failure}
