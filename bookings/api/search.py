@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter
 
 from bookings.cache_scopes import ALL, bbox_search_scopes, city_search_scopes
 from bookings.models import MAX_NIGHTS, Amenity, PropertyType
-from bookings.selectors.search import SORTS, SearchFilters, search_cursor_decode
+from bookings.selectors.search import SORTS, SearchFilters, SearchPage, listing_search, search_cursor_decode
 from core.cache import cache_queryset
 from core.exceptions import InvalidInput
 from core.models import City
@@ -163,9 +163,22 @@ def _integer(text: str, field: str, low: int, high: int) -> int | None:
 def _city(text: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or len(text) > 12 or not City.objects.filter(pk=int(text)).exists():
-        raise InvalidInput(_("No existe la ciudad %(city)s.") % {"city": text[:20]}, field="city")
+    if not text.isdigit() or len(text) > 12:
+        raise _unknown_city(text)
     return int(text)
+
+
+def search_page(filters: SearchFilters) -> SearchPage:
+    """The page of results; an unknown city is a 400 (checked only when
+    nothing matched, so a search costs one query)."""
+    page = listing_search(filters)
+    if not page.listings and filters.city_id is not None and not City.objects.filter(pk=filters.city_id).exists():
+        raise _unknown_city(str(filters.city_id))
+    return page
+
+
+def _unknown_city(text: str) -> InvalidInput:
+    return InvalidInput(_("No existe la ciudad %(city)s.") % {"city": text[:20]}, field="city")
 
 
 def _bbox(text: str) -> tuple[Decimal, Decimal, Decimal, Decimal] | None:
@@ -221,6 +234,8 @@ def _property_types(text: str) -> tuple[str, ...]:
 
 def _amenities(text: str) -> tuple[int, ...]:
     codes = sorted({part.strip() for part in text.split(",") if part.strip()})
+    if not codes:
+        return ()
     known = dict(amenity_ids_by_code())
     unknown = [code for code in codes if code not in known]
     if unknown:

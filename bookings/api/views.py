@@ -16,12 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings.api import serializers
-from bookings.api.search import SEARCH_PARAMETERS, search_filters_from_query, search_scopes
+from bookings.api.search import SEARCH_PARAMETERS, search_filters_from_query, search_page, search_scopes
 from bookings.cache_scopes import AVAILABILITY_NAMESPACE, SEARCH_NAMESPACE, availability_scope
 from bookings.models import Amenity, Listing
 from bookings.selectors import listings as selectors
 from bookings.selectors.availability import listing_nights
-from bookings.selectors.search import listing_search
 from bookings.services import calendar, listings, photos
 from core.api.caching import cached_json_response, cached_view
 from core.exceptions import InvalidInput
@@ -240,7 +239,7 @@ class ListingViewSet(viewsets.GenericViewSet):
         filters, key = search_filters_from_query(request.query_params)
 
         def compute() -> dict:
-            page = listing_search(filters)
+            page = search_page(filters)
             return {
                 "results": serializers.SearchResultSerializer(
                     page.listings, many=True, context={"nights": filters.nights}

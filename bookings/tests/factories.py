@@ -8,6 +8,7 @@ from factory.django import DjangoModelFactory
 from PIL import Image
 
 from bookings.models import Amenity, Listing, ListingPhoto, OccupiedRange
+from bookings.services.listings import listing_search_index_refresh
 from core.tests.factories import CityFactory, CurrencyFactory, UserFactory
 
 
@@ -31,6 +32,7 @@ class ListingFactory(DjangoModelFactory):
 
     class Meta:
         model = Listing
+        skip_postgeneration_save = True
 
     host = factory.SubFactory(HostFactory)
     title = factory.Sequence(lambda n: f"Departamento {n}")
@@ -43,7 +45,11 @@ class ListingFactory(DjangoModelFactory):
     nightly_price = Decimal("100.00")
     status = Listing.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: datetime.datetime.now(datetime.UTC))
-    search_text = factory.LazyAttribute(lambda listing: f"{listing.title} {listing.description}".casefold())
+
+    @factory.post_generation
+    def search_index(self, create, extracted, **kwargs):
+        if create:
+            listing_search_index_refresh(self)
 
 
 def image_bytes(width: int = 800, height: int = 600, image_format: str = "JPEG", **save_options) -> bytes:
