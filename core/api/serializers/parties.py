@@ -63,7 +63,9 @@ class SupplierSerializer(serializers.ModelSerializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    supplier_name = serializers.CharField(source="supplier.name", read_only=True, default=None, allow_null=True)
+    # allow_null, not default=None: DRF skips a field's default in partial
+    # updates, so a PATCH answer would lack the key.
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True, allow_null=True)
     active = ActiveFlagField()
 
     class Meta:
