@@ -265,10 +265,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set wherever it appears; the names clients already
+    # generate code from (TypeEnum, SourceEnum) are kept.
     "ENUM_NAME_OVERRIDES": {
         "SaleStatusEnum": "core.models.sales.Sale.Status",
         "InvoiceStatusEnum": "core.models.invoicing.Invoice.Status",
         "ImportedTicketStatusEnum": "core.models.tickets.ImportedTicket.Status",
+        "ProductKindEnum": "core.models.parties.Product.Kind",
+        "TypeEnum": "core.models.accounting.Account.Type",
+        "JournalEntrySourceEnum": "core.models.accounting.JournalEntry.Source",
+        "SourceEnum": "core.models.catalogs.Airline.Source",
     },
 }
 

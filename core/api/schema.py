@@ -1,6 +1,8 @@
-"""OpenAPI generation: every operation documents the errors it can answer."""
+"""OpenAPI generation: every operation documents the errors it can answer,
+and an answer's model rows list all their keys as required."""
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import force_instance
 from rest_framework import serializers
 
 
@@ -20,6 +22,14 @@ class AutoSchema(SpectacularAutoSchema):
         for code in self._error_codes():
             responses.setdefault(code, self._get_response_for_code(ErrorSerializer, code, direction=direction))
         return responses
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # A model serializer renders every field of every row, so in an answer
+        # no key is optional, whatever the field's `required` says about input.
+        if direction == "response" and isinstance(force_instance(serializer), serializers.ModelSerializer):
+            schema["required"] = sorted(schema["properties"])
+        return schema
 
     def _error_codes(self) -> list[str]:
         codes = ["400"]

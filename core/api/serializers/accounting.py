@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api.serializers.fields import ActiveFlagField, money
-from core.models import Account, Currency
+from core.models import Account, Currency, JournalEntry
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -33,18 +33,29 @@ class JournalEntryCreateSerializer(serializers.Serializer):
     lines = JournalLineInputSerializer(many=True, allow_empty=False)
 
 
+class JournalLineOutputSerializer(serializers.Serializer):
+    account = serializers.CharField(help_text="Código de la cuenta.")
+    account_name = serializers.CharField()
+    debit = serializers.CharField()
+    credit = serializers.CharField()
+    currency = serializers.CharField()
+
+
 class JournalEntryOutputSerializer(serializers.Serializer):
-    """Documents the shape of core.selectors.accounting in the schema."""
+    """Documents the shape of core.selectors.accounting in the schema. Amounts
+    are strings with the decimals of the entry's currency."""
 
     id = serializers.IntegerField()
     date = serializers.DateField()
     description = serializers.CharField()
-    source = serializers.CharField()
-    source_id = serializers.IntegerField(allow_null=True)
+    source = serializers.ChoiceField(choices=JournalEntry.Source.choices)
+    source_id = serializers.IntegerField(
+        allow_null=True, help_text="La factura o el pago que lo originó; nulo si es manual."
+    )
     currency = serializers.CharField()
     total = serializers.CharField()
     posted_at = serializers.DateTimeField()
-    lines = serializers.ListField(child=serializers.DictField())
+    lines = JournalLineOutputSerializer(many=True)
 
 
 class TrialBalanceQuerySerializer(serializers.Serializer):
@@ -58,10 +69,18 @@ class TrialBalanceQuerySerializer(serializers.Serializer):
 
 
 class TrialBalanceRowSerializer(serializers.Serializer):
-    account = serializers.CharField()
+    account = serializers.CharField(help_text="Código de la cuenta.")
     account_name = serializers.CharField()
-    account_type = serializers.CharField()
+    account_type = serializers.ChoiceField(choices=Account.Type.choices)
     currency = serializers.CharField()
     debit = serializers.CharField()
     credit = serializers.CharField()
     balance = serializers.CharField()
+
+
+class TrialBalanceSerializer(serializers.Serializer):
+    """The period asked for, with one row per account and currency."""
+
+    desde = serializers.DateField()
+    hasta = serializers.DateField()
+    rows = TrialBalanceRowSerializer(many=True)

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.models import Invoice
+from core.models import Invoice, InvoiceLine
 from core.money import format_amount
 
 
@@ -61,22 +61,33 @@ class InvoiceSerializer(serializers.ModelSerializer):
         return bool(invoice.pdf)
 
 
+class InvoiceLineSerializer(serializers.ModelSerializer):
+    quantity = serializers.CharField()
+    unit_price = serializers.SerializerMethodField()
+    tax_rate = serializers.CharField(help_text="Porcentaje.")
+    tax_amount = serializers.SerializerMethodField()
+    total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InvoiceLine
+        fields = ["description", "quantity", "unit_price", "tax_rate", "tax_amount", "total"]
+
+    def _money(self, line: InvoiceLine, amount) -> str:
+        # The invoice's related manager sets `line.invoice`: no query per line.
+        return format_amount(amount, line.invoice.currency.minor_units)
+
+    def get_unit_price(self, line: InvoiceLine) -> str:
+        return self._money(line, line.unit_price)
+
+    def get_tax_amount(self, line: InvoiceLine) -> str:
+        return self._money(line, line.tax_amount)
+
+    def get_total(self, line: InvoiceLine) -> str:
+        return self._money(line, line.total)
+
+
 class InvoiceDetailSerializer(InvoiceSerializer):
-    lines = serializers.SerializerMethodField()
+    lines = InvoiceLineSerializer(many=True, read_only=True)
 
     class Meta(InvoiceSerializer.Meta):
         fields = [*InvoiceSerializer.Meta.fields, "lines"]
-
-    def get_lines(self, invoice: Invoice) -> list[dict]:
-        minor_units = invoice.currency.minor_units
-        return [
-            {
-                "description": line.description,
-                "quantity": str(line.quantity),
-                "unit_price": format_amount(line.unit_price, minor_units),
-                "tax_rate": str(line.tax_rate),
-                "tax_amount": format_amount(line.tax_amount, minor_units),
-                "total": format_amount(line.total, minor_units),
-            }
-            for line in invoice.lines.all()
-        ]

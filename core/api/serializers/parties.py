@@ -30,6 +30,15 @@ class ClientSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at"]
 
 
+class ClientSummarySerializer(serializers.Serializer):
+    """The client of a sale or of an imported ticket, as core.selectors shape it."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    document_type = serializers.ChoiceField(choices=Client.DocumentType.choices)
+    document_number = serializers.CharField()
+
+
 class SupplierSerializer(serializers.ModelSerializer):
     country = serializers.SlugRelatedField(
         slug_field="code", queryset=Country.objects.all(), allow_null=True, required=False
@@ -54,7 +63,9 @@ class SupplierSerializer(serializers.ModelSerializer):
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    supplier_name = serializers.CharField(source="supplier.name", read_only=True, default=None)
+    # allow_null, not default=None: DRF skips a field's default in partial
+    # updates, so a PATCH answer would lack the key.
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True, allow_null=True)
     active = ActiveFlagField()
 
     class Meta:

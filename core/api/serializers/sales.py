@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.api.serializers.fields import money
-from core.models import Client, Currency, Payment, Product, Sale
+from core.api.serializers.parties import ClientSummarySerializer
+from core.models import Client, Currency, Invoice, Payment, Product, Sale
 from core.money import format_amount
 
 
@@ -50,12 +51,31 @@ class PaymentSerializer(serializers.ModelSerializer):
         return format_amount(payment.amount, payment.sale.currency.minor_units)
 
 
+class SaleProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Product.Kind.choices)
+
+
+class SaleItemOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    product = SaleProductSerializer()
+    description = serializers.CharField()
+    quantity = serializers.CharField()
+    unit_price = serializers.CharField()
+    tax_rate = serializers.CharField(help_text="Porcentaje.")
+    subtotal = serializers.CharField()
+    tax_amount = serializers.CharField()
+    total = serializers.CharField()
+
+
 class SaleOutputSerializer(serializers.Serializer):
-    """Documents the shape of core.selectors.sales in the schema."""
+    """Documents the shape of core.selectors.sales in the schema. Amounts are
+    strings with the decimals of the sale's currency."""
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Sale.Status.choices)
-    client = serializers.DictField()
+    client = ClientSummarySerializer()
     currency = serializers.CharField()
     subtotal = serializers.CharField()
     tax_total = serializers.CharField()
@@ -64,4 +84,25 @@ class SaleOutputSerializer(serializers.Serializer):
     balance_due = serializers.CharField()
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
-    items = serializers.ListField(child=serializers.DictField())
+    items = SaleItemOutputSerializer(many=True)
+
+
+class SalePaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount = serializers.CharField()
+    method = serializers.ChoiceField(choices=Payment.Method.choices)
+    paid_on = serializers.DateField()
+    reference = serializers.CharField()
+
+
+class SaleInvoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=Invoice.Status.choices)
+
+
+class SaleDetailSerializer(SaleOutputSerializer):
+    """Documents core.selectors.sales.sale_detail: the sale with its payments and invoices."""
+
+    payments = SalePaymentSerializer(many=True)
+    invoices = SaleInvoiceSerializer(many=True)

@@ -4,7 +4,8 @@ core.selectors.tickets; these validate input and document the output."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.models import ImportedTicket
+from core.api.serializers.parties import ClientSummarySerializer
+from core.models import ImportedTicket, Sale
 
 
 class TicketUploadSerializer(serializers.Serializer):
@@ -48,6 +49,16 @@ class TicketSegmentSerializer(serializers.Serializer):
     status = serializers.CharField(allow_null=True)
 
 
+class TicketAirlineSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Código IATA; vacío si el boleto no lo trae.")
+    name = serializers.CharField()
+
+
+class TicketSaleSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Sale.Status.choices)
+
+
 class TicketOutputSerializer(serializers.Serializer):
     """Documents the shape of core.selectors.tickets in the schema."""
 
@@ -61,7 +72,7 @@ class TicketOutputSerializer(serializers.Serializer):
     pnr = serializers.CharField()
     passenger_name = serializers.CharField()
     passenger_document = serializers.CharField()
-    airline = serializers.DictField(child=serializers.CharField())
+    airline = TicketAirlineSerializer()
     issue_date = serializers.DateField(allow_null=True)
     currency = serializers.CharField(allow_null=True)
     fare = serializers.CharField(allow_null=True)
@@ -71,8 +82,8 @@ class TicketOutputSerializer(serializers.Serializer):
     original_ticket_number = serializers.CharField(allow_null=True)
     duplicate_of = serializers.IntegerField(allow_null=True, help_text="La primera importación de este número.")
     replaces = serializers.IntegerField(allow_null=True, help_text="El boleto que este canje reemplaza.")
-    client = serializers.DictField(allow_null=True)
-    sale = serializers.DictField(allow_null=True)
+    client = ClientSummarySerializer(allow_null=True, help_text="El cliente de la venta; nulo sin ítem de venta.")
+    sale = TicketSaleSerializer(allow_null=True, help_text="La venta del ítem; nula sin ítem de venta.")
     sale_item = serializers.IntegerField(allow_null=True)
     segments = TicketSegmentSerializer(many=True)
     pdf_ready = serializers.BooleanField()

@@ -59,6 +59,10 @@ class WebhookReplaySerializer(serializers.Serializer):
     since = serializers.DateTimeField()
 
 
+class WebhookReplayResultSerializer(serializers.Serializer):
+    replayed = serializers.IntegerField(help_text="Entregas fallidas puestas de nuevo en cola.")
+
+
 class EventTypeSerializer(serializers.Serializer):
     event_type = serializers.CharField()
     description = serializers.CharField()

@@ -71,7 +71,7 @@ class TrialBalanceView(APIView):
     @extend_schema(
         summary="Balance de comprobación del periodo",
         parameters=[serializers.TrialBalanceQuerySerializer],
-        responses=serializers.TrialBalanceRowSerializer(many=True),
+        responses=serializers.TrialBalanceSerializer,
     )
     def get(self, request):
         query = serializers.TrialBalanceQuerySerializer(data=request.query_params)

@@ -30,11 +30,11 @@ class SaleFilter(filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(summary="Ventas con cliente, moneda e ítems", responses=serializers.SaleOutputSerializer),
-    retrieve=extend_schema(summary="Venta con ítems, pagos y facturas", responses=serializers.SaleOutputSerializer),
+    retrieve=extend_schema(summary="Venta con ítems, pagos y facturas", responses=serializers.SaleDetailSerializer),
     create=extend_schema(
         summary="Crear una venta (borrador)",
         request=serializers.SaleCreateSerializer,
-        responses={201: serializers.SaleOutputSerializer},
+        responses={201: serializers.SaleDetailSerializer},
     ),
 )
 class SaleViewSet(StaffViewSet, mixins.ListModelMixin):
@@ -62,13 +62,13 @@ class SaleViewSet(StaffViewSet, mixins.ListModelMixin):
         )
         return Response(self._detail(sale.pk), status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Confirmar la venta", request=None, responses=serializers.SaleOutputSerializer)
+    @extend_schema(summary="Confirmar la venta", request=None, responses=serializers.SaleDetailSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         sales.sale_confirm(sale_id=path_id(pk))
         return Response(self._detail(pk))
 
-    @extend_schema(summary="Anular la venta", request=None, responses=serializers.SaleOutputSerializer)
+    @extend_schema(summary="Anular la venta", request=None, responses=serializers.SaleDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         sales.sale_cancel(sale_id=path_id(pk))
@@ -77,7 +77,7 @@ class SaleViewSet(StaffViewSet, mixins.ListModelMixin):
     @extend_schema(
         summary="Agregar un ítem (solo en borrador)",
         request=serializers.SaleItemInputSerializer,
-        responses={201: serializers.SaleOutputSerializer},
+        responses={201: serializers.SaleDetailSerializer},
     )
     @action(detail=True, methods=["post"])
     def items(self, request, pk=None):
@@ -86,7 +86,7 @@ class SaleViewSet(StaffViewSet, mixins.ListModelMixin):
         return Response(self._detail(pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Quitar un ítem (solo en borrador)", request=None, responses=serializers.SaleOutputSerializer
+        summary="Quitar un ítem (solo en borrador)", request=None, responses={200: serializers.SaleDetailSerializer}
     )
     @action(detail=True, methods=["delete"], url_path=r"items/(?P<item_id>[0-9]+)")
     def remove_item(self, request, pk=None, item_id=None):

@@ -108,7 +108,11 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(deliveries)
         return self.get_paginated_response(serializers.WebhookDeliverySerializer(page, many=True).data)
 
-    @extend_schema(summary="Reenviar todo lo fallido desde una fecha", request=serializers.WebhookReplaySerializer)
+    @extend_schema(
+        summary="Reenviar todo lo fallido desde una fecha",
+        request=serializers.WebhookReplaySerializer,
+        responses={202: serializers.WebhookReplayResultSerializer},
+    )
     @action(detail=True, methods=["post"])
     def replay(self, request, pk=None):
         data = _valid(serializers.WebhookReplaySerializer, request)
@@ -125,7 +129,11 @@ class WebhookDeliveryViewSet(viewsets.GenericViewSet):
         delivery = selectors.access_webhook_delivery(user=request.user, delivery_id=int(pk))
         return Response(serializers.WebhookDeliverySerializer(delivery).data)
 
-    @extend_schema(summary="Reenviar una entrega (mismo webhook-id)", request=None)
+    @extend_schema(
+        summary="Reenviar una entrega (mismo webhook-id)",
+        request=None,
+        responses={202: serializers.WebhookDeliverySerializer},
+    )
     @action(detail=True, methods=["post"])
     def replay(self, request, pk=None):
         delivery = selectors.access_webhook_delivery(user=request.user, delivery_id=int(pk))

@@ -399,6 +399,17 @@ def test_a_form_posted_product_without_active_is_active(staff_client):
     assert product.json()["active"] is True
 
 
+def test_a_product_without_supplier_shows_a_null_supplier_name_also_after_a_partial_change(staff_client):
+    product = ProductFactory(supplier=None)
+
+    shown = staff_client.get(f"/api/productos/{product.pk}/")
+    patched = staff_client.patch(f"/api/productos/{product.pk}/", {"name": "Cargo por emisión"}, format="json")
+
+    assert shown.json()["supplier_name"] is None
+    assert patched.status_code == 200
+    assert patched.json()["supplier_name"] is None
+
+
 @pytest.mark.parametrize(
     ("url", "make_rows"),
     [
