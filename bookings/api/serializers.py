@@ -82,7 +82,7 @@ class CitySummarySerializer(serializers.ModelSerializer):
 
 class ListingSerializer(serializers.ModelSerializer):
     host = HostSerializer(read_only=True)
-    city = CitySummarySerializer(read_only=True)
+    city = CitySummarySerializer(read_only=True, allow_null=True)
     currency = serializers.CharField(source="currency.code", read_only=True, allow_null=True)
     amenities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)

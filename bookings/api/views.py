@@ -111,7 +111,9 @@ class ListingViewSet(viewsets.GenericViewSet):
     # --- photos -------------------------------------------------------------------------
 
     @extend_schema(
-        methods=["GET"], summary="Fotos de un alojamiento propio", responses=serializers.PhotoSerializer(many=True)
+        methods=["GET"],
+        summary="Fotos de un alojamiento propio",
+        responses={200: serializers.PhotoSerializer(many=True)},
     )
     @extend_schema(
         methods=["POST"],
@@ -119,7 +121,7 @@ class ListingViewSet(viewsets.GenericViewSet):
         request={"multipart/form-data": serializers.PhotoUploadSerializer},
         responses={202: serializers.PhotoSerializer},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser], pagination_class=None)
     def photos(self, request, pk=None):
         listing = selectors.access_own_listing(user=request.user, listing_id=int(pk))
         if request.method == "GET":

@@ -4,7 +4,8 @@ Sales, tickets and journal entries are shaped by hand in core.selectors (for
 speed) and only documented by their *OutputSerializers: nothing but this test
 ties the two. It walks the served schema's GET operations, so a new one is
 checked without editing this file; one it cannot exercise (nothing listed in
-the agency built here) fails unless EXCLUDED says why it is left out."""
+the agency built here) fails unless it is excluded with the reason. (Other
+apps check their own operations the same way: core.tests.schema_conformance.)"""
 
 from decimal import Decimal
 from pathlib import Path
@@ -12,11 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from jsonschema import Draft4Validator, FormatChecker
-from jsonschema.exceptions import best_match
 
 from core.models import Airline, Client, Country, Currency, ImportedTicket, Product, Supplier
-from core.notification_kinds import INVOICE_ISSUED as INVOICE_ISSUED_NOTIFICATION
 from core.services import accounting, invoicing, notifications, sales, ticket_import, webhooks
 from core.tests.factories import (
     AirlineFactory,
@@ -30,25 +28,22 @@ from core.tests.factories import (
     ProductFactory,
     SupplierFactory,
 )
+from core.tests.schema_conformance import Conformance
 from core.tests.test_webhooks import Receiver
-from core.webhook_event_types import INVOICE_ISSUED, TICKET_PARSED
 
 pytestmark = pytest.mark.django_db
 
 CORPUS = Path(__file__).parents[1] / "ticket_parser" / "corpus"
 
-# GET operations left out, by operationId, with the reason.
-EXCLUDED = {
-    "boletos_importados_pdf_retrieve": "answers the receipt PDF (application/pdf), not JSON",
-    "facturas_pdf_retrieve": "answers the invoice PDF (application/pdf), not JSON",
-}
-# Where the rows of a detail path are listed, when not at the path above it.
-LISTED_AT = {"/api/webhook-entregas/": "/api/webhooks/{id}/deliveries/"}
-# Values of required query parameters, by path.
-QUERIES = {"/api/reportes/balance-comprobacion/": {"desde": "2000-01-01", "hasta": "2099-12-31"}}
-
-# Checks "date" and, with rfc3339-validator installed, "date-time".
-FORMATS = FormatChecker()
+CORE = Conformance(
+    app="core",
+    excluded={
+        "boletos_importados_pdf_retrieve": "answers the receipt PDF (application/pdf), not JSON",
+        "facturas_pdf_retrieve": "answers the invoice PDF (application/pdf), not JSON",
+    },
+    listed_at={"/api/webhook-entregas/": "/api/webhooks/{id}/deliveries/"},
+    queries={"/api/reportes/balance-comprobacion/": {"desde": "2000-01-01", "hasta": "2099-12-31"}},
+)
 
 
 @pytest.fixture
@@ -61,11 +56,11 @@ def agency(staff_user, settings, django_capture_on_commit_callbacks):
     receiver = Receiver([200])
     try:
         webhooks.webhook_endpoint_create(
-            owner=staff_user, url=receiver.url, event_types=[INVOICE_ISSUED, TICKET_PARSED], description="ERP"
+            owner=staff_user, url=receiver.url, event_types=["invoice.issued", "ticket.parsed"], description="ERP"
         )
         # Nothing listens on the discard port: its deliveries fail without a response.
         refused = webhooks.webhook_endpoint_create(
-            owner=staff_user, url="http://127.0.0.1:9/hooks", event_types=[INVOICE_ISSUED]
+            owner=staff_user, url="http://127.0.0.1:9/hooks", event_types=["invoice.issued"]
         )
         _catalogs()
         _sales_invoices_and_entries(staff_user)
@@ -74,14 +69,14 @@ def agency(staff_user, settings, django_capture_on_commit_callbacks):
         webhooks.webhook_deliveries_send_due()
         webhooks.webhook_endpoint_update(endpoint=refused, active=False)
         # Fanned out, not sent yet.
-        webhooks.webhook_event_emit(event_type=INVOICE_ISSUED, payload={"number": "F001-00000099"})
+        webhooks.webhook_event_emit(event_type="invoice.issued", payload={"number": "F001-00000099"})
         webhooks.webhook_events_fan_out()
     finally:
         receiver.close()
     notifications.notification_preferences_set(
         user=staff_user,
         unsubscribed=False,
-        preferences=[{"kind": INVOICE_ISSUED_NOTIFICATION, "channel": "email", "enabled": False}],
+        preferences=[{"kind": "invoice_issued", "channel": "email", "enabled": False}],
     )
 
 
@@ -162,100 +157,12 @@ def _tickets(staff, capture) -> None:
     ticket_import.ticket_import_create(uploaded_by=staff, text="Boleto pegado, aún sin procesar")
 
 
-# --- The schema and the checks -------------------------------------------------------------
-
-
-def get_operations(schema: dict) -> list[tuple[str, dict]]:
-    return [(path, item["get"]) for path, item in schema["paths"].items() if "get" in item]
-
-
-def strict(node):
-    """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a null
-    alternative (as OpenAPI tools read it, also beside `allOf`) and an object
-    refuses keys it does not declare."""
-    if isinstance(node, list):
-        return [strict(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    converted = {key: strict(value) for key, value in node.items() if key not in ("nullable", "properties")}
-    if "properties" in node:
-        converted["properties"] = {name: strict(value) for name, value in node["properties"].items()}
-        converted.setdefault("additionalProperties", False)
-    if node.get("nullable"):
-        return {"anyOf": [converted, {"type": "null"}]}
-    return converted
-
-
-def body_errors(body, operation: dict, components: dict) -> list[str]:
-    content = operation["responses"]["200"].get("content", {})
-    assert "application/json" in content, "its 200 answer is not JSON: exclude it in EXCLUDED, with the reason"
-    validator = Draft4Validator(
-        {"allOf": [strict(content["application/json"]["schema"])], "components": components},
-        format_checker=FORMATS,
-    )
-    errors = []
-    for error in validator.iter_errors(body):
-        deepest = best_match(error.context) if error.context else error
-        errors.append(f"{error.json_path}: {deepest.message[:300]}")
-    return errors
-
-
-def rows_of(body) -> list:
-    """The rows of a list answer (the body, its page or its `rows`), or the detail itself."""
-    if isinstance(body, list):
-        return body
-    return body.get("results", body.get("rows", [body]))
-
-
-def urls_of(client, template: str) -> list[str]:
-    """`template` with its path parameters filled from the rows listed above
-    each one: /api/ventas/{id}/ gives one URL per sale of /api/ventas/."""
-    collection, brace, rest = template.partition("{")
-    if not brace:
-        return [template]
-    parameter, _, tail = rest.partition("}")
-    urls = []
-    for listing in urls_of(client, LISTED_AT.get(collection, collection)):
-        response = client.get(listing)
-        assert response.status_code == 200, (listing, response.content[:300])
-        for row in rows_of(response.json()):
-            urls += urls_of(client, f"{collection}{row[parameter]}{tail}")
-    return urls
-
-
 # --- Tests ---------------------------------------------------------------------------------
 
 
 def test_every_list_and_detail_body_matches_its_schema(agency, staff_client, subtests):
-    # given
-    schema = staff_client.get("/api/schema/", {"format": "json"}).json()
-    components = strict(schema["components"])
-    assert FORMATS.conforms("2026-01-01", "date-time") is False, "date-time is not checked: install rfc3339-validator"
-
-    for path, operation in get_operations(schema):
-        if operation["operationId"] in EXCLUDED:
-            continue
-        with subtests.test(f"GET {path}"):
-            # when
-            urls = urls_of(staff_client, path)
-            answers = {url: staff_client.get(url, QUERIES.get(path, {})) for url in urls}
-
-            # then
-            assert urls, f"nothing listed to call GET {path} with: add rows to `agency` or exclude it in EXCLUDED"
-            problems = []
-            for url, response in answers.items():
-                if response.status_code != 200:
-                    problems.append(f"{url}: {response.status_code} {response.content[:300]!r}")
-                    continue
-                if not rows_of(response.json()):
-                    problems.append(f"{url}: listed nothing; add rows to `agency`")
-                problems += [f"{url} {error}" for error in body_errors(response.json(), operation, components)]
-            assert not problems, f"GET {path} answers what its schema does not say:\n" + "\n".join(problems)
+    CORE.check(staff_client, subtests)
 
 
 def test_exclusions_name_operations_that_exist(staff_client):
-    schema = staff_client.get("/api/schema/", {"format": "json"}).json()
-
-    operation_ids = {operation["operationId"] for _path, operation in get_operations(schema)}
-
-    assert set(EXCLUDED) <= operation_ids
+    assert CORE.exclusions_exist(staff_client)
