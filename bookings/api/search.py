@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from bookings.cache_scopes import ALL, bbox_search_scopes, city_search_scopes
+from bookings.cache_scopes import ALL, bbox_places, city_places, dated
 from bookings.models import MAX_NIGHTS, Amenity, PropertyType
 from bookings.selectors.search import SORTS, SearchFilters, SearchPage, listing_search, search_cursor_decode
 from core.cache import cache_queryset
@@ -99,11 +99,17 @@ def search_filters_from_query(query: QueryDict) -> tuple[SearchFilters, str]:
 
 
 def search_scopes(filters: SearchFilters) -> list[str]:
+    """The places the search looks in and, with dates, those places in the
+    months of the stay (bookings.cache_scopes)."""
     if filters.city_id is not None:
-        return city_search_scopes(filters.city_id)
-    if filters.bbox is not None:
-        return bbox_search_scopes(*map(float, filters.bbox))
-    return [ALL]
+        places = city_places(filters.city_id)
+    elif filters.bbox is not None:
+        places = bbox_places(*map(float, filters.bbox))
+    else:
+        places = [ALL]
+    if filters.nights:
+        return [*places, *dated(places, filters.check_in, filters.check_out)]
+    return places
 
 
 def _normalised(filters: SearchFilters, cursor: str) -> str:

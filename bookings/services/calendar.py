@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.cache_scopes import listing_caches_invalidate
+from bookings.cache_scopes import listing_calendar_invalidate
 from bookings.models import Listing, NightPrice, OccupiedRange
 from core.exceptions import Conflict, InvalidInput
 
@@ -60,7 +60,7 @@ def calendar_block(
         except IntegrityError as overlap:
             # PostgreSQL's exclusion constraint: a booking took a night meanwhile.
             raise _taken() from overlap
-        listing_caches_invalidate(listing)
+        listing_calendar_invalidate(listing, start_date, end_date)
     return block
 
 
@@ -82,7 +82,7 @@ def calendar_unblock(*, listing: Listing, start_date: datetime.date, end_date: d
                 for start, end in remainders
                 if start < end
             )
-        listing_caches_invalidate(listing)
+        listing_calendar_invalidate(listing, start_date, end_date)
     return freed
 
 
@@ -107,7 +107,7 @@ def night_prices_set(
         NightPrice.objects.filter(listing=listing, date__gte=start_date, date__lt=end_date).delete()
         if price is not None:
             NightPrice.objects.bulk_create(NightPrice(listing=listing, date=night, price=price) for night in nights)
-        listing_caches_invalidate(listing)
+        listing_calendar_invalidate(listing, start_date, end_date)
     return len(nights)
 
 

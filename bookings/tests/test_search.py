@@ -13,11 +13,11 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings.models import Listing, NightPrice, OccupiedRange
+from bookings.models import Listing, NightPrice
 from bookings.selectors.availability import night_price
 from bookings.selectors.search import SearchFilters, listing_search, search_cursor_decode
 from bookings.services.calendar import calendar_block
-from bookings.services.listings import listing_search_index_refresh
+from bookings.services.listings import listing_search_index_refresh, listing_update
 from bookings.tests.factories import AmenityFactory, ListingFactory, ReadyPhotoFactory, occupy
 from core.tests.factories import CityFactory, CurrencyFactory
 
@@ -276,22 +276,35 @@ def test_a_page_of_fifty_takes_one_query(api_client, django_assert_max_num_queri
 @pytest.mark.django_db(transaction=True)
 def test_a_change_stops_serving_only_the_searches_that_could_show_it(api_client, django_assert_num_queries):
     lima, cusco = CityFactory(name="Lima"), CityFactory(name="Cusco")
-    in_lima = ListingFactory(city=lima)
+    ListingFactory(city=lima)
     in_cusco = ListingFactory(city=cusco, latitude=Decimal("-13.53"), longitude=Decimal("-71.97"))
-    lima_search = f"/api/listings/search/?city={lima.pk}"
-    cusco_search = f"/api/listings/search/?city={cusco.pk}"
-    api_client.get(lima_search)
-    api_client.get(cusco_search)
+    ReadyPhotoFactory(listing=in_cusco)
+    next_month = (TODAY.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    in_two_months = (next_month + datetime.timedelta(days=32)).replace(day=1)
 
+    def search(city, arrival=None):
+        dates = f"&check_in={arrival}&check_out={arrival + datetime.timedelta(days=2)}" if arrival else ""
+        return f"/api/listings/search/?city={city.pk}{dates}"
+
+    searches = [search(lima, next_month), search(cusco), search(cusco, in_two_months), search(cusco, next_month)]
+    for url in searches:
+        api_client.get(url)
+
+    # when: Cusco's listing is blocked for two nights next month
     with transaction.atomic():
-        calendar_block(
-            listing=in_cusco,
-            start_date=TODAY + datetime.timedelta(days=3),
-            end_date=TODAY + datetime.timedelta(days=4),
-        )
+        calendar_block(listing=in_cusco, start_date=next_month, end_date=next_month + datetime.timedelta(days=2))
 
+    # then: only the dated search of Cusco next month is computed again
     with django_assert_num_queries(0):
-        assert [row["id"] for row in api_client.get(lima_search).json()["results"]] == [in_lima.pk]
+        for url in searches[:3]:
+            assert api_client.get(url).status_code == 200
+    with django_assert_num_queries(2):  # the search, and (nothing found) whether the city exists
+        assert api_client.get(searches[3]).json()["results"] == []
+
+    # and: a change to the listing itself reaches every search of Cusco
+    with transaction.atomic():
+        listing_update(listing=in_cusco, title="Casa con vista al Ausangate")
+    with django_assert_num_queries(0):
+        api_client.get(searches[0])
     with django_assert_num_queries(1):
-        assert [row["id"] for row in api_client.get(cusco_search).json()["results"]] == [in_cusco.pk]
-    assert OccupiedRange.objects.count() == 1
+        assert api_client.get(searches[1]).json()["results"][0]["title"] == "Casa con vista al Ausangate"
