@@ -319,12 +319,15 @@ def scrape(server: Server) -> dict[str, dict[tuple[tuple[str, str], ...], float]
     return samples
 
 
-def cache_lookups(server: Server) -> Counter:
-    """Catalog cache lookups so far, all workers, by (tier, result)."""
+def cache_lookups(server: Server, namespaces: tuple[str, ...] | None = None) -> Counter:
+    """Cache lookups so far, all workers, by (tier, result): of the catalogs'
+    namespaces, or of `namespaces`."""
+    wanted = namespaces or ("countries", "currencies", "cities", "airlines", "airports")
     counts: Counter = Counter()
-    for labels, value in scrape(server).get("travelhub_catalog_cache_lookups_total", {}).items():
+    for labels, value in scrape(server).get("travelhub_cache_lookups_total", {}).items():
         named = dict(labels)
-        counts[named["tier"], named["result"]] += int(value)
+        if named["namespace"] in wanted:
+            counts[named["tier"], named["result"]] += int(value)
     return counts
 
 

@@ -7,6 +7,7 @@ import json
 import math
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -43,6 +44,7 @@ class LoadResult:
     errors: dict[str, int]
     # Shares of the machine's CPU during the run (bench.cpu); None when not watched.
     cpu: dict[str, float] | None = None
+    p95_ms: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -65,9 +67,18 @@ def require_wrk() -> str:
 
 
 def run_wrk(
-    url: str, *, duration: float, connections: int, threads: int = 1, timeout: float = 5.0, headers: Sequence[str] = ()
+    url: str,
+    *,
+    duration: float,
+    connections: int,
+    threads: int = 1,
+    timeout: float = 5.0,
+    headers: Sequence[str] = (),
+    paths: Sequence[str] = (),
 ) -> LoadResult:
-    """Load `url` with `connections` keep-alive connections for `duration` seconds."""
+    """Load `url` with `connections` keep-alive connections for `duration`
+    seconds; with `paths`, each request asks for the next of them (on `url`'s
+    host), in turn."""
     if not url.startswith(("http://127.0.0.1:", "http://localhost:", "http://[::1]:")):
         raise BenchError(f"refusing to load {url}: benchmarks only load loopback addresses")
     if not 0 < duration <= MAX_DURATION_SECONDS or not 0 < connections <= MAX_CONNECTIONS:
@@ -78,7 +89,7 @@ def run_wrk(
         f"--connections={connections}",
         f"--duration={duration:g}s",
         f"--timeout={timeout:g}s",
-        f"--script={WRK_SCRIPT}",
+        f"--script={_script(paths)}",
     ]
     for header in headers:
         command.append(f"--header={header}")
@@ -98,6 +109,7 @@ def run_wrk(
         bytes=data["bytes"],
         p50_ms=data["p50_us"] / 1000,
         p90_ms=data["p90_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
         max_ms=data["max_us"] / 1000,
         errors={
@@ -106,6 +118,22 @@ def run_wrk(
             if data[name]
         },
     )
+
+
+def _script(paths: Sequence[str]) -> Path:
+    if not paths:
+        return WRK_SCRIPT
+    rotation = (
+        "local paths = {" + ",".join(json.dumps(path) for path in paths) + "}\n"
+        "local counter = 0\n"
+        "request = function()\n"
+        "  counter = counter % #paths + 1\n"
+        "  return wrk.format(nil, paths[counter])\n"
+        "end\n"
+    )
+    script = Path(tempfile.mkstemp(prefix="wrk-paths-", suffix=".lua")[1])
+    script.write_text(rotation + WRK_SCRIPT.read_text())
+    return script
 
 
 def measure(url: str, load: LoadSettings, headers: Sequence[str] = (), watch_pids: Sequence[int] = ()) -> LoadResult:

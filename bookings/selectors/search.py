@@ -83,6 +83,17 @@ class SearchPage:
 
 
 def listing_search(filters: SearchFilters) -> SearchPage:
+    rows = list(listing_search_query(filters))
+    next_cursor = None
+    if len(rows) > filters.page_size:
+        rows = rows[: filters.page_size]
+        last = rows[-1]
+        next_cursor = search_cursor_encode(filters.sort, getattr(last, SORTS[filters.sort][0]), last.pk)
+    return SearchPage(rows, next_cursor)
+
+
+def listing_search_query(filters: SearchFilters) -> QuerySet[Listing]:
+    """The page's query, one row more than the page (to know if another follows)."""
     listings = _matching(filters)
     if filters.nights:
         listings = listings.annotate(stay_total=_stay_total(filters.check_in, filters.check_out))
@@ -94,17 +105,11 @@ def listing_search(filters: SearchFilters) -> SearchPage:
         listings = listings.filter(after | tie)
     order = [f"-{sort_field}", "-id"] if descending else [sort_field, "id"]
     cover = ListingPhoto.objects.filter(listing=OuterRef("pk"), is_cover=True, status=ListingPhoto.Status.READY)
-    rows = list(
+    return (
         listings.annotate(cover_thumbnail=Subquery(cover.values("thumb_jpeg")[:1]))
         .select_related("city__country", "currency")
         .order_by(*order)[: filters.page_size + 1]
     )
-    next_cursor = None
-    if len(rows) > filters.page_size:
-        rows = rows[: filters.page_size]
-        last = rows[-1]
-        next_cursor = search_cursor_encode(filters.sort, getattr(last, sort_field), last.pk)
-    return SearchPage(rows, next_cursor)
 
 
 def _matching(filters: SearchFilters) -> QuerySet[Listing]:
