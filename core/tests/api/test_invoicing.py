@@ -2,7 +2,7 @@ from decimal import Decimal
 from functools import partial
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from core.models import Invoice, InvoiceSeries, JournalEntry, Sale
 from core.services import invoicing, sales
@@ -165,6 +165,33 @@ def test_invoice_list_query_budget(staff_client, books, pen, django_assert_max_n
         response = staff_client.get("/api/facturas/")
 
     assert len(response.json()["results"]) == 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_issue_rolled_back_gives_its_number_back(books, pen):
+    """Numbers stay gapless when an issue is undone: the series counter is
+    written in the issuing transaction, so a rollback gives the number back
+    and the next invoice takes it.
+
+    This is what a per-series PostgreSQL sequence could not do. A sequence
+    would pass the concurrency tests below (nextval hands concurrent issuers
+    distinct, increasing numbers without any lock), but nextval is never
+    rolled back: here the third invoice would be number 3, and 2 missing."""
+    first = invoicing.invoice_issue(sale_id=confirmed_sale(pen).pk, series_code="F001")
+    undone = confirmed_sale(pen)
+
+    def issue_in_a_transaction_that_then_fails():
+        with transaction.atomic():
+            invoicing.invoice_issue(sale_id=undone.pk, series_code="F001")
+            raise RuntimeError("the caller fails after issuing")
+
+    with pytest.raises(RuntimeError):
+        issue_in_a_transaction_that_then_fails()
+    third = invoicing.invoice_issue(sale_id=confirmed_sale(pen).pk, series_code="F001")
+
+    assert (first.number, third.number) == (1, 2)
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2]
+    assert Sale.objects.get(pk=undone.pk).status == Sale.Status.CONFIRMED
 
 
 # --- concurrent issuing (PostgreSQL) -------------------------------------------------------
