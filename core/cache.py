@@ -259,7 +259,7 @@ def peek(catalog: str, variant: str, timeout: int) -> Any | None:
 
 def _compute_once(key: str, compute: Callable[[], T | None], timeout: int) -> T | None:
     lock_key = f"{key}:lock"
-    if _shared(cache.add, lock_key, os.getpid(), timeout=STAMPEDE_LOCK_SECONDS):
+    if _stampede_lock_take(lock_key):
         try:
             value = compute()
             if value is not None:
@@ -282,6 +282,12 @@ def _compute_once(key: str, compute: Callable[[], T | None], timeout: int) -> T 
             break
     # The computing request failed or is very slow: answer anyway.
     return compute()
+
+
+def _stampede_lock_take(lock_key: str) -> bool:
+    """Whether this request computes the missing value: only the one that adds
+    the lock key (an atomic add, in Redis as in local memory); the others wait."""
+    return _shared(cache.add, lock_key, os.getpid(), timeout=STAMPEDE_LOCK_SECONDS)
 
 
 def invalidate_catalogs(*catalogs: str) -> None:

@@ -1,4 +1,3 @@
-import threading
 import time
 
 import pytest
@@ -7,29 +6,39 @@ from django.core.cache import cache
 from core import cache as catalog_cache
 from core.cache import cache_queryset, get_or_compute, invalidate_catalogs, local_tier
 from core.models import Country
+from core.tests.concurrency import Outcomes, in_lockstep, run_at_once
 from core.tests.factories import CountryFactory
 
+READERS = 8
 
-def test_concurrent_misses_compute_a_value_once():
-    computed = []
-    results = []
+
+def _readers_miss_at_once() -> tuple[Outcomes, list[int]]:
+    computed: list[int] = []
 
     def compute():
         computed.append(1)
         time.sleep(0.3)
         return "value"
 
-    def read():
-        results.append(get_or_compute("countries", "stampede", compute, timeout=60))
+    outcomes = run_at_once([lambda: get_or_compute("countries", "stampede", compute, timeout=60)] * READERS)
+    return outcomes, computed
 
-    threads = [threading.Thread(target=read) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
 
-    assert results == ["value"] * 8
+def test_concurrent_misses_compute_a_value_once():
+    outcomes, computed = _readers_miss_at_once()
+
+    assert outcomes.results == ["value"] * READERS
     assert len(computed) == 1
+
+
+def test_control_without_the_stampede_lock_every_miss_computes(monkeypatch):
+    # Every reader takes the lock: none waits for another's value.
+    monkeypatch.setattr(catalog_cache, "_stampede_lock_take", in_lockstep(lambda lock_key: True, parties=READERS))
+
+    outcomes, computed = _readers_miss_at_once()
+
+    assert outcomes.results == ["value"] * READERS
+    assert len(computed) == READERS
 
 
 def test_a_failed_computation_lets_the_waiters_compute_themselves():
@@ -42,23 +51,10 @@ def test_a_failed_computation_lets_the_waiters_compute_themselves():
             raise RuntimeError("database went away")
         return "recovered"
 
-    errors, results = [], []
+    outcomes = run_at_once([lambda: get_or_compute("countries", "failing", compute, timeout=60)] * 3)
 
-    def read():
-        try:
-            results.append(get_or_compute("countries", "failing", compute, timeout=60))
-        except RuntimeError as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=read) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert len(errors) == 1
-    assert results
-    assert set(results) == {"recovered"}
+    assert [type(error) for error in outcomes.raised] == [RuntimeError]
+    assert outcomes.results.count("recovered") == 2
 
 
 def test_uncacheable_values_are_not_stored():
