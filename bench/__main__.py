@@ -19,6 +19,7 @@ BENCHMARKS = {
     "webhooks": "bench.webhooks",
     "lists": "bench.lists",
     "parser": "bench.parser",
+    "search": "bench.search",
 }
 
 

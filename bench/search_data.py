@@ -64,11 +64,14 @@ def main() -> int:
             "SELECT city_id, count(*) FROM bookings_listing GROUP BY city_id ORDER BY count(*) DESC, city_id"
         )
         cities = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT id, latitude, longitude FROM core_city WHERE id = ANY(%s)", [cities])
+        places = {city: [float(latitude), float(longitude)] for city, latitude, longitude in cursor.fetchall()}
     data = {
         "listings": Listing.objects.count(),
         "nights": _nights(connection),
         "ranges": OccupiedRange.objects.count(),
         "cities": cities,
+        "city_places": places,
         "first_listing": first,
         "last_listing": last,
         "token": token.key,

@@ -159,7 +159,7 @@ def _value_key(namespace: str, versions: tuple[int, ...], key: str) -> str:
 
 def _compute_once(value_key: str, compute: Callable[[], bytes | None], timeout: int) -> bytes | None:
     lock_key = f"{value_key}:lock"
-    if _shared(cache.add, lock_key, os.getpid(), timeout=STAMPEDE_LOCK_SECONDS):
+    if _stampede_lock_take(lock_key):
         try:
             value = compute()
             if value is not None:
@@ -182,6 +182,12 @@ def _compute_once(value_key: str, compute: Callable[[], bytes | None], timeout: 
             break
     # The computing request failed or is very slow: answer anyway.
     return compute()
+
+
+def _stampede_lock_take(lock_key: str) -> bool:
+    """Whether this request computes the missing value: only the one that adds
+    the lock key (an atomic add, in Redis as in local memory); the others wait."""
+    return _shared(cache.add, lock_key, os.getpid(), timeout=STAMPEDE_LOCK_SECONDS)
 
 
 # --- the local tier (this process's memory) -----------------------------------------

@@ -73,11 +73,19 @@ def journal_entry_post(
                 for position, line in enumerate(lines)
             )
     except IntegrityError:
-        # Another transaction posted the same source first.
-        if source_id is None:
+        posted = _entry_posted_meanwhile(source, source_id)
+        if posted is None:
             raise
-        return JournalEntry.objects.get(source=source, source_id=source_id)
+        return posted
     return entry
+
+
+def _entry_posted_meanwhile(source: str, source_id: int | None) -> JournalEntry | None:
+    """After the unique constraint refused an entry for this source: the one
+    another transaction posted for it since this one looked."""
+    if source_id is None:
+        return None
+    return JournalEntry.objects.filter(source=source, source_id=source_id).first()
 
 
 def _check_balanced(lines: list[LineSpec]) -> None:

@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,7 +152,7 @@ def _unsupported(message: str) -> InvalidInput:
 def ticket_process(*, ticket_id: int) -> bool:
     """Parse the row's document and store its record. Returns False, doing
     nothing, when the row is gone or another run has it or already did it."""
-    claimed = ImportedTicket.objects.filter(pk=ticket_id, status__in=[Status.PENDING, Status.ERROR]).update(
+    claimed = _claimable(ticket_id).update(
         status=Status.PROCESSING, attempts=F("attempts") + 1, updated_at=timezone.now()
     )
     if not claimed:
@@ -173,6 +173,12 @@ def ticket_process(*, ticket_id: int) -> bool:
         logger.exception("importing ticket %s failed", ticket_id)
         _fail(ticket, _("Error inesperado al procesar el documento. Reintente; si se repite, avise a soporte."))
     return True
+
+
+def _claimable(ticket_id: int) -> QuerySet[ImportedTicket]:
+    """The row, if a worker may take it for parsing. The condition goes into
+    the claiming UPDATE, so of workers racing for the row exactly one changes it."""
+    return ImportedTicket.objects.filter(pk=ticket_id, status__in=[Status.PENDING, Status.ERROR])
 
 
 def _document_records(document: TicketDocument) -> list[dict]:
@@ -288,8 +294,7 @@ def _effective_refresh(ticket: ImportedTicket) -> None:
         with transaction.atomic():
             ticket.save(update_fields=fields)
     except IntegrityError:
-        # Another worker stored the same number a moment ago: this is its repeat.
-        ticket.duplicate_of = _first_import_of(ticket.ticket_number, exclude=ticket.pk)
+        ticket.duplicate_of = _first_import_stored_meanwhile(ticket)
         if ticket.duplicate_of is None:
             raise
         ticket.save(update_fields=fields)
@@ -312,6 +317,12 @@ def _first_import_of(ticket_number: str, *, exclude: int) -> ImportedTicket | No
         .order_by("id")
         .first()
     )
+
+
+def _first_import_stored_meanwhile(ticket: ImportedTicket) -> ImportedTicket | None:
+    """After the unique constraint refused the row as a first import: the
+    first import another worker stored a moment ago, of which this is a repeat."""
+    return _first_import_of(ticket.ticket_number, exclude=ticket.pk)
 
 
 def _segments_replace(ticket: ImportedTicket, segments: list[dict]) -> None:
@@ -428,7 +439,7 @@ def ticket_sale_item_ensure(*, ticket_id: int) -> SaleItem | None:
     repeat another import (the first import has the item)."""
     with transaction.atomic():
         # Concurrent runs queue here; the second finds the first one's item.
-        ticket = ImportedTicket.objects.select_for_update().select_related("document").filter(pk=ticket_id).first()
+        ticket = _locked_ticket(ticket_id)
         if ticket is None or ticket.status != Status.PARSED or ticket.duplicate_of_id:
             return None
         existing = SaleItem.objects.filter(imported_ticket=ticket).first()
@@ -446,6 +457,11 @@ def ticket_sale_item_ensure(*, ticket_id: int) -> SaleItem | None:
             # A plain UPDATE: updated_at versions the record a receipt is drawn from.
             ImportedTicket.objects.filter(pk=ticket.pk).update(error_message="")
     return item
+
+
+def _locked_ticket(ticket_id: int) -> ImportedTicket | None:
+    """The ticket, its row locked until the caller's transaction ends."""
+    return ImportedTicket.objects.select_for_update().select_related("document").filter(pk=ticket_id).first()
 
 
 def _sale_currency(ticket: ImportedTicket) -> Currency:

@@ -3,7 +3,6 @@ per namespace or per scope when a write commits, a local tier bounded in
 bytes and kept coherent across processes, and never an error when Redis is
 gone."""
 
-import threading
 import time
 
 import pytest
@@ -23,6 +22,7 @@ from core.cache import (
     shared_versions,
 )
 from core.models import Country
+from core.tests.concurrency import Outcomes, in_lockstep, run_at_once
 from core.tests.factories import CountryFactory
 
 # A namespace of the tests' own, as an app would register it.
@@ -37,26 +37,36 @@ def _compute(value: bytes, calls: list):
     return compute
 
 
-def test_concurrent_misses_compute_a_value_once():
-    computed = []
-    results = []
+READERS = 8
+
+
+def _readers_miss_at_once() -> tuple[Outcomes, list[int]]:
+    computed: list[int] = []
 
     def compute():
         computed.append(1)
         time.sleep(0.3)
         return b"value"
 
-    def read():
-        results.append(cache_get_or_compute("test-listings", "stampede", compute))
+    outcomes = run_at_once([lambda: cache_get_or_compute("test-listings", "stampede", compute)] * READERS)
+    return outcomes, computed
 
-    threads = [threading.Thread(target=read) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
 
-    assert results == [b"value"] * 8
+def test_concurrent_misses_compute_a_value_once():
+    outcomes, computed = _readers_miss_at_once()
+
+    assert outcomes.results == [b"value"] * READERS
     assert len(computed) == 1
+
+
+def test_control_without_the_stampede_lock_every_miss_computes(monkeypatch):
+    # Every reader takes the lock: none waits for another's value.
+    monkeypatch.setattr(namespaced_cache, "_stampede_lock_take", in_lockstep(lambda lock_key: True, parties=READERS))
+
+    outcomes, computed = _readers_miss_at_once()
+
+    assert outcomes.results == [b"value"] * READERS
+    assert len(computed) == READERS
 
 
 def test_a_failed_computation_lets_the_waiters_compute_themselves():
@@ -69,23 +79,10 @@ def test_a_failed_computation_lets_the_waiters_compute_themselves():
             raise RuntimeError("database went away")
         return b"recovered"
 
-    errors, results = [], []
+    outcomes = run_at_once([lambda: cache_get_or_compute("test-listings", "failing", compute)] * 3)
 
-    def read():
-        try:
-            results.append(cache_get_or_compute("test-listings", "failing", compute))
-        except RuntimeError as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=read) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert len(errors) == 1
-    assert results
-    assert set(results) == {b"recovered"}
+    assert [type(error) for error in outcomes.raised] == [RuntimeError]
+    assert outcomes.results.count(b"recovered") == 2
 
 
 def test_uncacheable_values_are_not_stored():

@@ -1,19 +1,20 @@
 import datetime
-import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, transaction
 
 from core.exceptions import InvalidInput
 from core.models import Account, JournalEntry, JournalLine
-from core.services import invoicing, sales
+from core.services import accounting, invoicing, sales
 from core.services.accounting import (
     LineSpec,
     chart_of_accounts_load,
     journal_entry_post,
     journal_post_invoice_issued,
 )
+from core.tests.concurrency import Outcomes, run_at_once
 from core.tests.factories import ClientFactory, CurrencyFactory, InvoiceSeriesFactory, ProductFactory
 
 DAY = datetime.date(2026, 11, 20)
@@ -134,37 +135,51 @@ def test_posting_for_the_same_source_twice_makes_one_entry(chart, pen):
     assert again.source_id == invoice.pk
 
 
+CONCURRENT_POSTERS = 8
+# Posting is one step of a longer transaction (issuing an invoice, recording a
+# payment): each caller's is held open this long after posting, so the others
+# post before it commits and the unique constraint has to decide.
+HELD_OPEN_SECONDS = 0.2
+
+
+def _post_the_same_source_at_once(pen) -> Outcomes:
+    def post_in_a_longer_transaction():
+        with transaction.atomic():
+            entry = post(
+                pen,
+                LineSpec("1041", debit=Decimal(7)),
+                LineSpec("1212", credit=Decimal(7)),
+                source="payment_received",
+                source_id=42,
+            )
+            time.sleep(HELD_OPEN_SECONDS)
+        return entry.pk
+
+    return run_at_once([post_in_a_longer_transaction] * CONCURRENT_POSTERS)
+
+
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_posting_for_one_source_makes_one_entry(chart, pen):
-    start = threading.Barrier(8)
-    posted = []
+    outcomes = _post_the_same_source_at_once(pen)
 
-    def poster():
-        try:
-            start.wait()
-            with transaction.atomic():
-                posted.append(
-                    post(
-                        pen,
-                        LineSpec("1041", debit=Decimal(7)),
-                        LineSpec("1212", credit=Decimal(7)),
-                        source="payment_received",
-                        source_id=42,
-                    ).pk
-                )
-        finally:
-            connection.close()
+    assert outcomes.raised == []
+    entry = JournalEntry.objects.get(source="payment_received", source_id=42)
+    assert outcomes.results == [entry.pk] * CONCURRENT_POSTERS
 
-    threads = [threading.Thread(target=poster) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    close_old_connections()
 
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_control_without_the_recovery_concurrent_posters_fail(chart, pen, monkeypatch):
+    monkeypatch.setattr(accounting, "_entry_posted_meanwhile", lambda source, source_id: None)
+
+    outcomes = _post_the_same_source_at_once(pen)
+
+    # The posters that looked before the first one committed were refused by
+    # the unique constraint, and without the recovery their callers fail.
+    assert outcomes.raised
+    assert all("entry_posted_once_per_source" in str(error) for error in outcomes.raised)
     assert JournalEntry.objects.filter(source="payment_received", source_id=42).count() == 1
-    assert len(set(posted)) == 1
 
 
 def test_trial_balance_sums_the_period_and_balances(staff_client, chart, pen):

@@ -7,6 +7,7 @@ from core.exceptions import Conflict
 from core.models import JournalEntry, Payment, Sale, SaleItem
 from core.services import sales
 from core.services.accounting import chart_of_accounts_load
+from core.tests.concurrency import in_lockstep, requests_at_once
 from core.tests.factories import (
     ClientFactory,
     CountryFactory,
@@ -273,6 +274,55 @@ def test_a_payment_in_another_currency_is_refused(staff_client, books, pen):
 
     assert response.status_code == 400
     assert "currency" in response.json()["errors"]
+
+
+CONCURRENT_REPEATS = 8
+
+
+def _one_payment_requested_at_once(user, sale: Sale) -> list:
+    """The same payment request, with the same Idempotency-Key, sent several
+    times at once (a client retrying on a slow network)."""
+    body = {"amount": "50", "method": "card", "paid_on": "2026-11-20"}
+
+    def pay(client):
+        return client.post(f"/api/ventas/{sale.pk}/payments/", body, HTTP_IDEMPOTENCY_KEY="pay-1")
+
+    return requests_at_once(user, [pay] * CONCURRENT_REPEATS)
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_one_payment_requested_at_once_with_an_idempotency_key_records_one_payment(staff_user, books, pen):
+    sale = new_sale(currency=pen, status=Sale.Status.CONFIRMED)
+
+    responses = _one_payment_requested_at_once(staff_user, sale)
+
+    assert sorted(response.status_code for response in responses) == [200] * (CONCURRENT_REPEATS - 1) + [201]
+    assert {response.json()["id"] for response in responses} == {Payment.objects.get().pk}
+    assert JournalEntry.objects.filter(source="payment_received").count() == 1
+    assert Sale.objects.get(pk=sale.pk).paid_total == Decimal(50)
+
+
+def _unlocked_sale(sale_id: int) -> Sale:
+    return Sale.objects.select_related("currency").get(pk=sale_id)
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_control_without_the_sale_lock_repeated_payment_requests_fail(staff_user, books, pen, monkeypatch, caplog):
+    sale = new_sale(currency=pen, status=Sale.Status.CONFIRMED)
+    monkeypatch.setattr(sales, "_locked_sale", in_lockstep(_unlocked_sale, parties=CONCURRENT_REPEATS))
+
+    responses = _one_payment_requested_at_once(staff_user, sale)
+
+    # Every request found no payment with the key and recorded one: the unique
+    # (sale, key) let the first in and refused the others, whose clients got
+    # an error for a payment that was taken.
+    assert sorted(response.status_code for response in responses) == [201] + [500] * (CONCURRENT_REPEATS - 1)
+    errors = [str(record.exc_info[1]) for record in caplog.records if record.exc_info]
+    assert len(errors) == CONCURRENT_REPEATS - 1
+    assert all("payment_idempotency_key_unique" in error for error in errors)
+    assert Payment.objects.count() == 1
 
 
 # --- bad input, permissions ------------------------------------------------------------
