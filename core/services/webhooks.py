@@ -26,7 +26,7 @@ from core.notification_kinds import WEBHOOK_ENDPOINT_DISABLED
 from core.services.notifications import enqueue_notification
 from core.services.task_dispatch import task_wake
 from core.services.webhook_signing import webhook_secret_generate, webhook_signature_headers
-from core.services.webhook_targets import webhook_http_post, webhook_target_resolve
+from core.services.webhook_targets import WebhookSendFailed, webhook_http_post, webhook_target_resolve
 from core.webhook_event_types import EVENT_TYPES
 
 logger = logging.getLogger(__name__)
@@ -267,8 +267,8 @@ def _attempt(delivery: WebhookDelivery) -> None:
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
             max_body=RESPONSE_EXCERPT_BYTES,
         )
-    except OSError as error:
-        _record_failure(delivery, fenced, error=f"{type(error).__name__}: {error}", status=None, body=b"", now=now)
+    except WebhookSendFailed as error:
+        _record_failure(delivery, fenced, error=str(error), status=None, body=b"", now=now)
         return
     if 200 <= response.status < 300:
         updated = fenced.update(
