@@ -407,6 +407,97 @@ def test_replaying_failed_deliveries_since_a_time(receiver):
     assert WebhookDelivery.objects.filter(status=Status.SENT).count() == 2
 
 
+@pytest.mark.django_db
+def test_each_delivery_of_a_batch_keeps_its_own_answer(receiver):
+    # given: three endpoints of one owner, whose receiver answers 200, 503, 500 in turn
+    server = receiver(200, 503, 500)
+    owner = UserFactory()
+    endpoints = [_endpoint(owner, f"{server.url}/{n}") for n in range(3)]
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    # when
+    before = timezone.now()
+    webhooks.webhook_deliveries_send_due()
+
+    # then
+    rows = {
+        delivery.endpoint_id: delivery for delivery in WebhookDelivery.objects.order_by("id").select_related("endpoint")
+    }
+    sent, unavailable, broken = (rows[endpoint.id] for endpoint in endpoints)
+    assert (sent.status, sent.response_status, sent.response_body) == (Status.SENT, 200, '{"ok": true}')
+    assert sent.sent_at >= before
+    assert (unavailable.status, unavailable.response_status, unavailable.last_error) == (
+        Status.FAILED,
+        503,
+        "HTTP 503",
+    )
+    assert (broken.status, broken.response_status, broken.response_body) == (Status.FAILED, 500, "boom")
+    for failed in (unavailable, broken):
+        assert failed.sent_at is None
+        assert 4 <= (failed.next_attempt_at - before).total_seconds() <= 7
+    assert sent.endpoint.failing_since is None
+    assert unavailable.endpoint.failing_since is not None
+    assert broken.endpoint.failing_since is not None
+
+
+@pytest.mark.django_db
+def test_sending_a_batch_takes_a_few_queries_whatever_its_size(receiver, django_assert_max_num_queries):
+    server = receiver(200)
+    owner = UserFactory()
+    _endpoint(owner, server.url)
+    for n in range(80):
+        webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"n": n}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    # The claim (3), the outcomes (2), the endpoint's failure run (1), the
+    # empty claim that ends the loop (1) and the savepoints of 3 transactions (6).
+    with django_assert_max_num_queries(13):
+        webhooks.webhook_deliveries_send_due()
+
+    assert WebhookDelivery.objects.filter(status=Status.SENT).count() == 80
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("answers", "owners_outcome"),
+    [
+        pytest.param((503, 200), Status.FAILED, id="the late send succeeds"),
+        pytest.param((200, 503), Status.SENT, id="the late send fails"),
+    ],
+)
+def test_a_sender_that_lost_its_lease_writes_nothing_over_the_new_owners_outcome(receiver, answers, owners_outcome):
+    # given: sender A claimed a delivery and stalled past its lease; B took it
+    # and sent it (first answer); then A sends it too (second answer)
+    server = receiver(*answers)
+    owner = UserFactory()
+    endpoint = _endpoint(owner, server.url)
+    webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    claimed_by_a = webhooks._claim_due(batch_size=10)
+    clock = timezone.now() + webhooks.SEND_LEASE + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock):
+        webhooks.webhook_deliveries_send_due()
+        owners = WebhookDelivery.objects.get()
+        endpoint.refresh_from_db()
+        failing_since = endpoint.failing_since
+
+        # when
+        webhooks._send_claimed(claimed_by_a, lease_end=float("inf"))
+
+    # then: the row and the endpoint say what B saw
+    assert len(server.requests) == 2
+    late = WebhookDelivery.objects.get()
+    assert (late.status, late.attempt_count, late.response_status) == (owners_outcome, 2, answers[0])
+    assert (late.next_attempt_at, late.last_error, late.sent_at) == (
+        owners.next_attempt_at,
+        owners.last_error,
+        owners.sent_at,
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since == failing_since
+
+
 # --- the owners' API ---------------------------------------------------------------
 
 
