@@ -29,6 +29,13 @@ from django.utils.translation import gettext as _
 from core.exceptions import Conflict, InvalidInput
 from core.models import User, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
 from core.notification_kinds import WEBHOOK_ENDPOINT_DISABLED
+from core.services.delivery_claims import (
+    DUE_FIELDS,
+    DueDelivery,
+    deliveries_park_lost,
+    deliveries_to_claim,
+    sender_lost_counted,
+)
 from core.services.notifications import enqueue_notification
 from core.services.task_dispatch import task_wake
 from core.services.webhook_signing import webhook_secret_generate, webhook_signature_headers
@@ -225,8 +232,9 @@ class _Outcome:
 
 def webhook_deliveries_send_due(*, batch_size: int = 100, max_seconds: float | None = None) -> int:
     """Claim due deliveries (new, failed past their wait, or sending past the
-    sender's lease), send them, record the outcomes; repeat until none is due
-    or `max_seconds` passed. Returns the number of attempts made."""
+    sender's lease: see core.services.delivery_claims), send them, record the
+    outcomes; repeat until none is due or `max_seconds` passed. Returns the
+    number of attempts made."""
     started = time.monotonic()
     attempts = 0
     while max_seconds is None or time.monotonic() - started < max_seconds:
@@ -243,11 +251,17 @@ def _claim_due(batch_size: int) -> list[WebhookDelivery]:
         due = WebhookDelivery.objects.filter(
             status__in=(Status.PENDING, Status.FAILED, Status.SENDING), next_attempt_at__lte=now
         ).order_by("next_attempt_at")
-        ids = list(_skip_locked(due).values_list("id", flat=True)[:batch_size])
+        rows = [DueDelivery(*row) for row in _skip_locked(due).values_list(*DUE_FIELDS)[:batch_size]]
+        spent, claimed = deliveries_to_claim(rows, max_attempts=MAX_ATTEMPTS)
+        deliveries_park_lost(WebhookDelivery, spent)
+        ids = [delivery.id for delivery in claimed]
         if not ids:
             return []
         WebhookDelivery.objects.filter(id__in=ids).update(
-            status=Status.SENDING, attempt_count=F("attempt_count") + 1, next_attempt_at=now + SEND_LEASE
+            status=Status.SENDING,
+            attempt_count=F("attempt_count") + 1,
+            sender_lost_count=sender_lost_counted(),
+            next_attempt_at=now + SEND_LEASE,
         )
     return list(WebhookDelivery.objects.filter(id__in=ids).select_related("endpoint", "event").order_by("id"))
 
@@ -255,17 +269,23 @@ def _claim_due(batch_size: int) -> list[WebhookDelivery]:
 def _send_claimed(claimed: list[WebhookDelivery], *, lease_end: float) -> int:
     """Send a claimed batch, then write its outcomes together (also those
     known when an error cuts the batch short). Each endpoint's URL is
-    resolved and checked once per batch."""
+    resolved and checked once per batch. Returns the number of attempts."""
     targets: dict[str, WebhookTarget | InvalidInput] = {}
     outcomes = []
+    attempts = 0
     try:
-        for delivery in claimed:
+        for index, delivery in enumerate(claimed):
             if time.monotonic() >= lease_end:
-                break  # the rest is taken again when the lease expires
+                # Given back at once rather than left to expire, so that a live
+                # sender short of time is not taken for a lost one.
+                now = timezone.now()
+                outcomes += [_given_back(rest, now=now) for rest in claimed[index:]]
+                break
             outcomes.append(_attempt(delivery, targets))
+            attempts += 1
     finally:
         _outcomes_record(outcomes)
-    return len(outcomes)
+    return attempts
 
 
 def webhook_body(delivery: WebhookDelivery) -> bytes:
@@ -327,6 +347,12 @@ def _attempt(delivery: WebhookDelivery, targets: dict[str, WebhookTarget | Inval
         }
         return _Outcome(delivery, fields, gone=True)
     return _failure(delivery, error=f"HTTP {response.status}", status=response.status, body=response.body, now=now)
+
+
+def _given_back(delivery: WebhookDelivery, *, now: datetime) -> _Outcome:
+    """Due again now, the attempt it was claimed for not counted."""
+    fields = {"status": Status.PENDING, "attempt_count": delivery.attempt_count - 1, "next_attempt_at": now}
+    return _Outcome(delivery, fields)
 
 
 def _excerpt(body: bytes) -> str:

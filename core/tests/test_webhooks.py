@@ -498,6 +498,70 @@ def test_a_sender_that_lost_its_lease_writes_nothing_over_the_new_owners_outcome
     assert endpoint.failing_since == failing_since
 
 
+@pytest.mark.django_db
+def test_a_delivery_whose_sender_keeps_dying_ends_dead_and_staff_can_replay_it(receiver, client):
+    # given: two deliveries; every sender that claims the first one dies
+    # before writing anything (it is left `sending` until its lease runs out)
+    server = receiver(200)
+    owner = UserFactory()
+    _endpoint(owner, server.url)
+    for n in range(2):
+        webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"n": n}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    poison, other = WebhookDelivery.objects.order_by("id")
+    clock = timezone.now()
+
+    # when: senders come one after another, each after the last one's lease
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock):
+        for _ in range(20):
+            claimed = webhooks._claim_due(batch_size=10)
+            if not claimed:
+                break
+            if poison.id not in {delivery.id for delivery in claimed}:
+                webhooks._send_claimed(claimed, lease_end=float("inf"))
+            clock += webhooks.SEND_LEASE + timedelta(seconds=1)
+
+    # then: dead after its seven attempts, all lost; the other one, sent alone
+    # once taken back, reached the receiver once
+    poison.refresh_from_db()
+    assert (poison.status, poison.attempt_count, poison.sender_lost_count) == (Status.DEAD, 7, 7)
+    assert poison.last_error == "El proceso que la enviaba se perdió 7 veces sin terminar y no quedan intentos."
+    other.refresh_from_db()
+    assert (other.status, other.attempt_count, other.sender_lost_count) == (Status.SENT, 2, 1)
+    assert [json.loads(body)["data"] for _, body in server.requests] == [{"n": 1}]
+
+    # and staff find it in the admin and replay it: one more attempt
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listed = client.get("/admin/core/webhookdelivery/", {"status__exact": "dead"})
+    assert [row.pk for row in listed.context["cl"].result_list] == [poison.pk]
+    client.post("/admin/core/webhookdelivery/", {"action": "replay", "_selected_action": [poison.pk]})
+    webhooks.webhook_deliveries_send_due()
+    poison.refresh_from_db()
+    assert (poison.status, poison.attempt_count) == (Status.SENT, 8)
+    assert len(server.requests) == 2
+
+
+@pytest.mark.django_db
+def test_a_sender_short_of_lease_gives_the_rest_back_without_counting_an_attempt(receiver):
+    server = receiver(200)
+    owner = UserFactory()
+    _endpoint(owner, server.url)
+    for n in range(3):
+        webhooks.webhook_event_emit(event_type=NOTIFICATION_CREATED, payload={"n": n}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    claimed = webhooks._claim_due(batch_size=10)
+
+    attempts = webhooks._send_claimed(claimed, lease_end=0.0)
+
+    assert attempts == 0
+    assert server.requests == []
+    assert (
+        list(WebhookDelivery.objects.values_list("status", "attempt_count", "sender_lost_count"))
+        == [(Status.PENDING, 0, 0)] * 3
+    )
+    assert webhooks.webhook_deliveries_send_due() == 3
+
+
 # --- the owners' API ---------------------------------------------------------------
 
 
