@@ -85,7 +85,8 @@ def notification_queue_sweep_task() -> int:
 
 @shared_task(name="core.notification_deliveries_retry")
 def notification_deliveries_retry_task() -> int:
-    return notification_deliveries_retry_due()
+    """Send the deliveries due again; a few minutes at most per run."""
+    return notification_deliveries_retry_due(max_seconds=240)
 
 
 @shared_task(name="core.webhook_events_fan_out")

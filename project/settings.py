@@ -339,6 +339,9 @@ if _missing_agency:
 # worker that dies loses it after the lease and another one takes it.
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+# A notification whose worker was lost on this many claims is parked as dead
+# (deliveries use NOTIFICATION_MAX_ATTEMPTS: a lost sender counts as an attempt).
+NOTIFICATION_MAX_CLAIMS = env.int("NOTIFICATION_MAX_CLAIMS", default=5)
 # Failed attempt n waits base * 2^(n-1) seconds, ±20%: 30 s, 1 min, 2 min ... 8 min.
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_PUSH_PROVIDER = env.str(

@@ -36,7 +36,16 @@ class WebhookEventAdmin(ReadOnlyAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["message_id", "endpoint", "status", "attempt_count", "response_status", "next_attempt_at"]
+    list_display = [
+        "message_id",
+        "endpoint",
+        "status",
+        "attempt_count",
+        "sender_lost_count",
+        "response_status",
+        "next_attempt_at",
+        "last_error",
+    ]
     list_select_related = ["endpoint"]
     list_filter = ["status"]
     search_fields = ["message_id", "endpoint__url"]

@@ -51,6 +51,9 @@ class Notification(models.Model):
     lock_token = models.UUIDField(_("token de la toma"), null=True, blank=True)
     lease_expires_at = models.DateTimeField(_("vence la toma"), null=True, blank=True)
     done_at = models.DateTimeField(_("procesada"), null=True, blank=True)
+    # Set when its worker was lost on NOTIFICATION_MAX_CLAIMS claims: it is
+    # likely what kills them, so it is no longer claimed until staff retry it.
+    dead_at = models.DateTimeField(_("descartada"), null=True, blank=True)
     created_at = models.DateTimeField(_("creada"), default=timezone.now)
 
     class Meta:
@@ -108,6 +111,9 @@ class NotificationDelivery(models.Model):
     # Also the fencing token of a send: the outcome is written only if the
     # count is still the one the sender claimed.
     attempt_count = models.PositiveSmallIntegerField(_("intentos"), default=0)
+    # Attempts whose sender was lost (its lease ran out before it wrote an
+    # outcome); see core.services.delivery_claims.
+    sender_lost_count = models.PositiveSmallIntegerField(_("envíos perdidos"), default=0)
     # When pending or failed: when to try. While sending: when the sender's
     # lease ends and the delivery may be taken again.
     next_attempt_at = models.DateTimeField(_("próximo intento"), default=timezone.now)

@@ -104,6 +104,7 @@ class WebhookDelivery(models.Model):
     status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.PENDING)
     # Also the fencing token of a send (see NotificationDelivery.attempt_count).
     attempt_count = models.PositiveSmallIntegerField(_("intentos"), default=0)
+    sender_lost_count = models.PositiveSmallIntegerField(_("envíos perdidos"), default=0)
     next_attempt_at = models.DateTimeField(_("próximo intento"), default=timezone.now)
     last_error = models.CharField(_("último error"), max_length=500, blank=True)
     response_status = models.PositiveSmallIntegerField(_("código de respuesta"), null=True, blank=True)

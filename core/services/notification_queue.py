@@ -10,8 +10,14 @@ Guarantees, and what holds them:
   by the claim's token (`lock_token`, the delivery's `attempt_count`), so a
   worker that finishes after losing its lease changes nothing. A worker also
   stops sending when its own lease is about to end, leaving the rest to the
-  next claim. A worker killed while a send is under way leaves that one
-  delivery in doubt; it is sent again (at least once).
+  next claim. A worker killed while sending leaves the deliveries of its
+  batch whose outcome it had not written in doubt; they are sent again (at
+  least once);
+- a poison row does not circulate forever: a notification whose worker was
+  lost on NOTIFICATION_MAX_CLAIMS claims is parked (`dead_at`), a delivery
+  whose sender was lost counts an attempt and is dead past the attempts cap
+  (core.services.delivery_claims); rows taken back are claimed alone, so one
+  that kills its worker does not drag its batch along. Staff retry them.
 On SQLite (one worker, no row locks) the same functions run without SKIP LOCKED.
 Notifications are queued by core.services.notifications."""
 
@@ -30,6 +36,13 @@ from django.utils import timezone
 
 from core.models import Notification, NotificationDelivery, NotificationOptOut, NotificationPreference
 from core.notification_kinds import KINDS
+from core.services.delivery_claims import (
+    DUE_FIELDS,
+    DueDelivery,
+    deliveries_park_lost,
+    deliveries_to_claim,
+    sender_lost_counted,
+)
 from core.services.notification_channels import DeliveryFailed, channel_send
 from core.services.notifications import notification_queue_wake
 from core.services.task_dispatch import task_wake
@@ -106,13 +119,18 @@ def notification_queue_claim(
             .values_list("id", "recipient_id", "kind")[:batch_size]
         )
         return Claim(token=token, notifications=[ClaimedNotification(*row) for row in rows])
-    due = Notification.objects.filter(done_at__isnull=True, processing=False, available_at__lte=now).order_by(
-        "-priority", "created_at"
-    )
+    due = Notification.objects.filter(
+        done_at__isnull=True, dead_at__isnull=True, processing=False, available_at__lte=now
+    ).order_by("-priority", "created_at")
     with transaction.atomic():
         if _supports_skip_locked():
             due = due.select_for_update(skip_locked=True)
-        rows = list(due.values_list("id", "recipient_id", "kind")[:batch_size])
+        rows = list(due.values_list("id", "recipient_id", "kind", "retry_count")[:batch_size])
+        # One taken back from a lost worker may be what killed it: it is
+        # claimed alone, so it cannot take a batch down with it again.
+        taken_back = [row for row in rows if row[3]]
+        if taken_back:
+            rows = taken_back[:1]
         if rows:
             Notification.objects.filter(id__in=[row[0] for row in rows]).update(
                 processing=True,
@@ -121,7 +139,7 @@ def notification_queue_claim(
                 lock_token=token,
                 lease_expires_at=now + _lease(),
             )
-    return Claim(token=token, notifications=[ClaimedNotification(*row) for row in rows])
+    return Claim(token=token, notifications=[ClaimedNotification(*row[:3]) for row in rows])
 
 
 def _fan_out(claim: Claim, *, locking: bool, now: datetime) -> list[tuple[int, int]]:
@@ -177,22 +195,45 @@ def notification_queue_drain(
 
 
 def notification_queue_sweep(*, now: datetime | None = None) -> int:
-    """Make notifications whose worker's lease expired available again. The
-    update is conditional on the lease still being expired, so a worker that
-    finished meanwhile keeps its result."""
+    """Take back notifications whose worker's lease expired: available again,
+    or parked as dead when this was their NOTIFICATION_MAX_CLAIMS-th lost
+    claim. The updates are conditional on the lease still being expired, so
+    a worker that finished meanwhile keeps its result. Returns how many."""
     now = now or timezone.now()
-    swept = Notification.objects.filter(processing=True, lease_expires_at__lt=now).update(
-        processing=False,
-        lock_token=None,
-        lock_owner="",
-        locked_at=None,
-        lease_expires_at=None,
-        retry_count=F("retry_count") + 1,
-    )
+    expired = Notification.objects.filter(processing=True, lease_expires_at__lt=now)
+    released = {
+        "processing": False,
+        "lock_token": None,
+        "lock_owner": "",
+        "locked_at": None,
+        "lease_expires_at": None,
+        "retry_count": F("retry_count") + 1,
+    }
+    parked = expired.filter(retry_count__gte=settings.NOTIFICATION_MAX_CLAIMS - 1).update(dead_at=now, **released)
+    swept = expired.update(**released)
+    if parked:
+        logger.error(
+            "notification queue: %d notification(s) parked as dead, their worker was lost on %d claims",
+            parked,
+            settings.NOTIFICATION_MAX_CLAIMS,
+        )
     if swept:
         logger.warning("notification queue: %d notification(s) taken back from workers whose lease expired", swept)
         notification_queue_wake()
-    return swept
+    return parked + swept
+
+
+def notification_queue_retry_dead(*, notification_ids: list[int], now: datetime | None = None) -> int:
+    """Staff's retry of parked notifications: claimable at once. The count
+    of lost claims is kept, so one more lost claim parks it again. Returns
+    how many were given back."""
+    now = now or timezone.now()
+    count = Notification.objects.filter(id__in=notification_ids, dead_at__isnull=False).update(
+        dead_at=None, available_at=now
+    )
+    if count:
+        notification_queue_wake()
+    return count
 
 
 # --- sending and retrying deliveries ----------------------------------------
@@ -201,7 +242,8 @@ def notification_queue_sweep(*, now: datetime | None = None) -> int:
 def deliveries_send(to_send: list[tuple[int, int]], *, lease_started: float, fenced: bool = True) -> int:
     """Send deliveries already taken (status sending, attempt number given),
     while the lease taken at `lease_started` (time.monotonic) still has a
-    margin; what is left when it runs out waits for the retry job."""
+    margin; what is left when it runs out is given back for the retry job,
+    its attempt not counted."""
     if not to_send:
         return 0
     # A fifth of the lease is kept as a margin for clock skew between machines.
@@ -226,10 +268,11 @@ def deliveries_send(to_send: list[tuple[int, int]], *, lease_started: float, fen
     )
     sent: dict[int, list[int]] = defaultdict(list)
     failures: list[tuple[int, int, DeliveryFailed]] = []
+    unsent: dict[int, list[int]] = defaultdict(list)
     for delivery in deliveries:
         if time.monotonic() >= deadline:
-            logger.warning("notification deliveries: lease about to end, leaving the rest for the retry job")
-            break
+            unsent[attempts[delivery.id]].append(delivery.id)
+            continue
         try:
             channel_send(delivery)
         except DeliveryFailed as failure:
@@ -244,6 +287,14 @@ def deliveries_send(to_send: list[tuple[int, int]], *, lease_started: float, fen
         done.update(status=Status.SENT, sent_at=now, last_error="")
     for delivery_id, attempt, failure in failures:
         _record_failure(delivery_id, attempt, failure, now=now)
+    if unsent:
+        logger.warning("notification deliveries: lease about to end, the rest is given back to the retry job")
+    for attempt, ids in unsent.items():
+        # Given back at once rather than left to expire, so that a live sender
+        # short of time is not taken for a lost one.
+        NotificationDelivery.objects.filter(id__in=ids, status=Status.SENDING, attempt_count=attempt).update(
+            status=Status.PENDING, attempt_count=attempt - 1, next_attempt_at=now
+        )
     return sum(len(ids) for ids in sent.values())
 
 
@@ -262,22 +313,41 @@ def _record_failure(delivery_id: int, attempt: int, failure: DeliveryFailed, *, 
         fenced.update(status=Status.FAILED, last_error=str(failure)[:2000], next_attempt_at=now + retry_delay(attempt))
 
 
-def notification_deliveries_retry_due(*, batch_size: int = 200, now: datetime | None = None) -> int:
+def notification_deliveries_retry_due(
+    *, batch_size: int = 200, now: datetime | None = None, max_seconds: float | None = None
+) -> int:
     """Take due deliveries — failed ones whose backoff is over and sending ones
-    whose sender's lease expired — and send them. Returns how many were sent."""
-    lease_start = time.monotonic()
-    now = now or timezone.now()
+    whose sender's lease expired (core.services.delivery_claims) — and send
+    them, batch after batch until none is due (or `max_seconds` have passed).
+    Returns how many were sent."""
+    started = time.monotonic()
+    sent = 0
+    while max_seconds is None or time.monotonic() - started < max_seconds:
+        lease_start = time.monotonic()
+        to_send = _deliveries_claim_due(batch_size=batch_size, now=now or timezone.now())
+        if not to_send:
+            break
+        sent += deliveries_send(to_send, lease_started=lease_start)
+    return sent
+
+
+def _deliveries_claim_due(*, batch_size: int, now: datetime) -> list[tuple[int, int]]:
     with transaction.atomic():
         due = NotificationDelivery.objects.filter(status__in=RETRYABLE, next_attempt_at__lte=now).order_by(
             "next_attempt_at"
         )
         if _supports_skip_locked():
             due = due.select_for_update(skip_locked=True)
-        rows = list(due.values_list("id", "attempt_count")[:batch_size])
-        NotificationDelivery.objects.filter(id__in=[row[0] for row in rows]).update(
-            status=Status.SENDING, attempt_count=F("attempt_count") + 1, next_attempt_at=now + _lease()
+        rows = [DueDelivery(*row) for row in due.values_list(*DUE_FIELDS)[:batch_size]]
+        spent, claimed = deliveries_to_claim(rows, max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS)
+        deliveries_park_lost(NotificationDelivery, spent)
+        NotificationDelivery.objects.filter(id__in=[delivery.id for delivery in claimed]).update(
+            status=Status.SENDING,
+            attempt_count=F("attempt_count") + 1,
+            sender_lost_count=sender_lost_counted(),
+            next_attempt_at=now + _lease(),
         )
-    return deliveries_send([(delivery_id, attempts + 1) for delivery_id, attempts in rows], lease_started=lease_start)
+    return [(delivery.id, delivery.attempt_count + 1) for delivery in claimed]
 
 
 def notification_delivery_retry_now(*, delivery_ids: list[int], now: datetime | None = None) -> int:

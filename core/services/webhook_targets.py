@@ -1,18 +1,22 @@
-"""Where a webhook may be sent: public addresses only.
+"""Where a webhook may be sent (public addresses only), and the sending.
 
 A URL is resolved and every address it resolves to is checked, at
-registration and again at each send; the request then connects to the
+registration and again before sending; the request then connects to the
 checked address itself (not to the name again), so a DNS answer that changes
 between the check and the connection cannot point it inside our network.
-WEBHOOK_ALLOW_PRIVATE_TARGETS (tests, local development) lifts the check."""
+WEBHOOK_ALLOW_PRIVATE_TARGETS (tests, local development) lifts the check.
 
-import http.client
+Connections are kept open and reused (urllib3's pools), one pool per scheme,
+checked address, port and host name: a connection is only reused for the
+address it was opened to after a check, and TLS verifies the certificate
+against the host name, not the address."""
+
 import ipaddress
 import socket
-import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import urllib3
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -83,43 +87,63 @@ def webhook_target_resolve(url: str) -> WebhookTarget:
     return WebhookTarget(scheme=parts.scheme, host=parts.hostname, port=port, path=path, address=addresses[0])
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, target: WebhookTarget, timeout: float) -> None:
-        super().__init__(target.host, target.port, timeout=timeout)
-        self._address = target.address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+class WebhookSendFailed(Exception):
+    """No answer came: no connection, a timeout, a broken answer, a
+    certificate that does not match the host name."""
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, target: WebhookTarget, timeout: float) -> None:
-        super().__init__(target.host, target.port, timeout=timeout, context=ssl.create_default_context())
-        self._address = target.address
+# A sender sends one request at a time, so each pool keeps one idle
+# connection; past 100 pools the least recently used one is closed.
+_pools = urllib3.PoolManager(num_pools=100, maxsize=1)
 
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        # The certificate is checked against the host name, not the address.
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+def _connection_pool(target: WebhookTarget) -> urllib3.HTTPConnectionPool:
+    address = f"[{target.address}]" if ":" in target.address else target.address
+    # server_hostname is part of the pool's key, so a pool never serves two
+    # host names; for HTTPS it is the name sent (SNI) and the one the
+    # certificate must match. The address is an IP literal, which the
+    # resolver hands back as it is: connecting looks no name up.
+    return _pools.connection_from_host(
+        address, target.port, target.scheme, pool_kwargs={"server_hostname": target.host}
+    )
+
+
+def _host_header(target: WebhookTarget) -> str:
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    default_port = 443 if target.scheme == "https" else 80
+    return host if target.port == default_port else f"{host}:{target.port}"
 
 
 def webhook_http_post(
     target: WebhookTarget, *, body: bytes, headers: dict[str, str], timeout: float, max_body: int = 1000
 ) -> WebhookResponse:
-    """POST `body` to the checked address; raises OSError (incl. timeouts) on
-    transport failures. Only the first `max_body` bytes of the answer are read."""
-    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(target, timeout)
+    """POST `body` to the checked address, on a kept-alive connection when
+    there is one; raises WebhookSendFailed when no answer came. Only the
+    first `max_body` bytes of the answer are read; a longer answer costs its
+    connection, which is closed instead of reused."""
     try:
-        connection.request(
+        response = _connection_pool(target).urlopen(
             "POST",
             target.path,
             body=body,
-            headers={"Content-Type": "application/json", "User-Agent": "TravelHub-Webhooks/1", **headers},
+            headers={
+                "Host": _host_header(target),
+                "Content-Type": "application/json",
+                "User-Agent": "TravelHub-Webhooks/1",
+                **headers,
+            },
+            retries=False,
+            redirect=False,
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            preload_content=False,
+            decode_content=False,
         )
-        response = connection.getresponse()
-        return WebhookResponse(status=response.status, body=response.read(max_body))
-    except http.client.HTTPException as broken:
-        raise OSError(f"invalid HTTP answer: {broken!r}") from broken
-    finally:
-        connection.close()
+        try:
+            return WebhookResponse(status=response.status, body=response.read(max_body, decode_content=False))
+        finally:
+            # An answer read to its end has already given its connection back
+            # to the pool; otherwise the connection is closed here.
+            response.close()
+            response.release_conn()
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        raise WebhookSendFailed(f"{type(error).__name__}: {error}") from error

@@ -4,28 +4,46 @@ fan-out of events to deliveries, signed sending with retries, replays.
 An event is written in the transaction of the change it reports
 (`webhook_event_emit`); a worker fans it out to one delivery per subscribed
 active endpoint, and deliveries are claimed, sent and fenced like the
-notification deliveries (core.services.notifications): the attempt count is
-the token a sender's outcome is written under."""
+notification deliveries (core.services.notification_queue): the attempt
+count is the token a sender's outcome is written under. A batch's outcomes
+are written together once its requests are made, in a few statements; a
+sender that dies mid-batch leaves the whole batch to be sent again after its
+lease (at least once: receivers deduplicate on webhook-id)."""
 
 import json
 import logging
 import random
 import time
 import uuid
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput
 from core.models import User, WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
+from core.services.delivery_claims import (
+    DUE_FIELDS,
+    DueDelivery,
+    deliveries_park_lost,
+    deliveries_to_claim,
+    sender_lost_counted,
+)
 from core.services.notifications import enqueue_notification
 from core.services.task_dispatch import task_wake
 from core.services.webhook_signing import webhook_secret_generate, webhook_signature_headers
-from core.services.webhook_targets import webhook_http_post, webhook_target_resolve
+from core.services.webhook_targets import (
+    WebhookSendFailed,
+    WebhookTarget,
+    webhook_http_post,
+    webhook_target_resolve,
+)
 from core.webhook_event_types import EVENT_TYPES, Audience
 
 logger = logging.getLogger(__name__)
@@ -205,22 +223,31 @@ def _subscribed_endpoints(event_types: set[str]) -> dict[str, list[tuple[int, in
 # --- sending --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """What one attempt came to: the fields to write on its delivery, under
+    the attempt number it was claimed with, and what it says of the endpoint."""
+
+    delivery: WebhookDelivery
+    fields: dict[str, Any]
+    # The endpoint's answer for its failure run: True 2xx, False a failure,
+    # None nothing to count (not sent, or 410, which disables at once).
+    endpoint_ok: bool | None = None
+    gone: bool = False
+
+
 def webhook_deliveries_send_due(*, batch_size: int = 100, max_seconds: float | None = None) -> int:
     """Claim due deliveries (new, failed past their wait, or sending past the
-    sender's lease), send them, record the outcomes; repeat until none is due
-    or `max_seconds` passed. Returns the number of attempts made."""
+    sender's lease: see core.services.delivery_claims), send them, record the
+    outcomes; repeat until none is due or `max_seconds` passed. Returns the
+    number of attempts made."""
     started = time.monotonic()
     attempts = 0
     while max_seconds is None or time.monotonic() - started < max_seconds:
         claimed = _claim_due(batch_size)
         if not claimed:
             break
-        lease_end = time.monotonic() + SEND_LEASE.total_seconds() * 0.8
-        for delivery in claimed:
-            if time.monotonic() >= lease_end:
-                break  # the rest is taken again when the lease expires
-            _attempt(delivery)
-            attempts += 1
+        attempts += _send_claimed(claimed, lease_end=time.monotonic() + SEND_LEASE.total_seconds() * 0.8)
     return attempts
 
 
@@ -230,13 +257,41 @@ def _claim_due(batch_size: int) -> list[WebhookDelivery]:
         due = WebhookDelivery.objects.filter(
             status__in=(Status.PENDING, Status.FAILED, Status.SENDING), next_attempt_at__lte=now
         ).order_by("next_attempt_at")
-        ids = list(_skip_locked(due).values_list("id", flat=True)[:batch_size])
+        rows = [DueDelivery(*row) for row in _skip_locked(due).values_list(*DUE_FIELDS)[:batch_size]]
+        spent, claimed = deliveries_to_claim(rows, max_attempts=MAX_ATTEMPTS)
+        deliveries_park_lost(WebhookDelivery, spent)
+        ids = [delivery.id for delivery in claimed]
         if not ids:
             return []
         WebhookDelivery.objects.filter(id__in=ids).update(
-            status=Status.SENDING, attempt_count=F("attempt_count") + 1, next_attempt_at=now + SEND_LEASE
+            status=Status.SENDING,
+            attempt_count=F("attempt_count") + 1,
+            sender_lost_count=sender_lost_counted(),
+            next_attempt_at=now + SEND_LEASE,
         )
     return list(WebhookDelivery.objects.filter(id__in=ids).select_related("endpoint", "event").order_by("id"))
+
+
+def _send_claimed(claimed: list[WebhookDelivery], *, lease_end: float) -> int:
+    """Send a claimed batch, then write its outcomes together (also those
+    known when an error cuts the batch short). Each endpoint's URL is
+    resolved and checked once per batch. Returns the number of attempts."""
+    targets: dict[str, WebhookTarget | InvalidInput] = {}
+    outcomes = []
+    attempts = 0
+    try:
+        for index, delivery in enumerate(claimed):
+            if time.monotonic() >= lease_end:
+                # Given back at once rather than left to expire, so that a live
+                # sender short of time is not taken for a lost one.
+                now = timezone.now()
+                outcomes += [_given_back(rest, now=now) for rest in claimed[index:]]
+                break
+            outcomes.append(_attempt(delivery, targets))
+            attempts += 1
+    finally:
+        _outcomes_record(outcomes)
+    return attempts
 
 
 def webhook_body(delivery: WebhookDelivery) -> bytes:
@@ -246,13 +301,23 @@ def webhook_body(delivery: WebhookDelivery) -> bytes:
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _attempt(delivery: WebhookDelivery) -> None:
+def _target(url: str, targets: dict[str, WebhookTarget | InvalidInput]) -> WebhookTarget | InvalidInput:
+    if url not in targets:
+        try:
+            targets[url] = webhook_target_resolve(url)
+        except InvalidInput as refused:
+            targets[url] = refused
+    return targets[url]
+
+
+def _attempt(delivery: WebhookDelivery, targets: dict[str, WebhookTarget | InvalidInput]) -> _Outcome:
     endpoint = delivery.endpoint
     now = timezone.now()
-    fenced = WebhookDelivery.objects.filter(id=delivery.id, status=Status.SENDING, attempt_count=delivery.attempt_count)
     if not endpoint.active:
-        fenced.update(status=Status.DEAD, last_error=_("El endpoint está desactivado."))
-        return
+        return _Outcome(delivery, {"status": Status.DEAD, "last_error": _("El endpoint está desactivado.")})
+    target = _target(endpoint.url, targets)
+    if isinstance(target, InvalidInput):
+        return _Outcome(delivery, {"status": Status.DEAD, "last_error": target.message[:500]})
     body = webhook_body(delivery)
     headers = webhook_signature_headers(
         secrets=_signing_secrets(endpoint, now),
@@ -261,11 +326,6 @@ def _attempt(delivery: WebhookDelivery) -> None:
         body=body,
     )
     try:
-        target = webhook_target_resolve(endpoint.url)
-    except InvalidInput as refused:
-        fenced.update(status=Status.DEAD, last_error=refused.message[:500])
-        return
-    try:
         response = webhook_http_post(
             target,
             body=body,
@@ -273,32 +333,34 @@ def _attempt(delivery: WebhookDelivery) -> None:
             timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
             max_body=RESPONSE_EXCERPT_BYTES,
         )
-    except OSError as error:
-        _record_failure(delivery, fenced, error=f"{type(error).__name__}: {error}", status=None, body=b"", now=now)
-        return
+    except WebhookSendFailed as error:
+        return _failure(delivery, error=str(error), status=None, body=b"", now=now)
     if 200 <= response.status < 300:
-        updated = fenced.update(
-            status=Status.SENT,
-            sent_at=now,
-            response_status=response.status,
-            response_body=_excerpt(response.body),
-            last_error="",
-        )
-        if updated:
-            WebhookEndpoint.objects.filter(id=endpoint.id, failing_since__isnull=False).update(failing_since=None)
-        return
+        fields = {
+            "status": Status.SENT,
+            # To the second, like the webhook-timestamp the request was signed
+            # with: a batch's sends then share a few values, a short UPDATE.
+            "sent_at": now.replace(microsecond=0),
+            "response_status": response.status,
+            "response_body": _excerpt(response.body),
+            "last_error": "",
+        }
+        return _Outcome(delivery, fields, endpoint_ok=True)
     if response.status == 410:
-        fenced.update(
-            status=Status.DEAD,
-            response_status=410,
-            response_body=_excerpt(response.body),
-            last_error=_("El receptor respondió 410 Gone."),
-        )
-        _endpoint_disable(endpoint, reason_code="gone")
-        return
-    _record_failure(
-        delivery, fenced, error=f"HTTP {response.status}", status=response.status, body=response.body, now=now
-    )
+        fields = {
+            "status": Status.DEAD,
+            "response_status": 410,
+            "response_body": _excerpt(response.body),
+            "last_error": _("El receptor respondió 410 Gone."),
+        }
+        return _Outcome(delivery, fields, gone=True)
+    return _failure(delivery, error=f"HTTP {response.status}", status=response.status, body=response.body, now=now)
+
+
+def _given_back(delivery: WebhookDelivery, *, now: datetime) -> _Outcome:
+    """Due again now, the attempt it was claimed for not counted."""
+    fields = {"status": Status.PENDING, "attempt_count": delivery.attempt_count - 1, "next_attempt_at": now}
+    return _Outcome(delivery, fields)
 
 
 def _excerpt(body: bytes) -> str:
@@ -310,20 +372,96 @@ def webhook_retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=RETRY_DELAYS_SECONDS[attempt - 1] * random.uniform(0.8, 1.2))
 
 
-def _record_failure(delivery, fenced, *, error: str, status: int | None, body: bytes, now: datetime) -> None:
-    outcome = {"last_error": error[:500], "response_status": status, "response_body": _excerpt(body)}
+def _failure(delivery: WebhookDelivery, *, error: str, status: int | None, body: bytes, now: datetime) -> _Outcome:
+    fields = {"last_error": error[:500], "response_status": status, "response_body": _excerpt(body)}
     if delivery.attempt_count >= MAX_ATTEMPTS:
-        fenced.update(status=Status.DEAD, **outcome)
+        fields["status"] = Status.DEAD
     else:
-        fenced.update(
-            status=Status.FAILED, next_attempt_at=now + webhook_retry_delay(delivery.attempt_count), **outcome
-        )
-    endpoint = delivery.endpoint
-    # The first failure after a success starts the run; a run of five days disables.
-    WebhookEndpoint.objects.filter(id=endpoint.id, failing_since__isnull=True).update(failing_since=now)
-    failing_since = WebhookEndpoint.objects.filter(id=endpoint.id).values_list("failing_since", flat=True).first()
-    if failing_since and now - failing_since >= timedelta(days=FAILING_DAYS_BEFORE_DISABLE):
-        _endpoint_disable(endpoint, reason_code="failing")
+        fields |= {"status": Status.FAILED, "next_attempt_at": now + webhook_retry_delay(delivery.attempt_count)}
+    return _Outcome(delivery, fields, endpoint_ok=False)
+
+
+def _per_row(fields_by_id: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """Arguments of one UPDATE giving each row its own fields: a field with
+    one value for every row is set to it, any other is a CASE with one branch
+    per value (rows without that field keep theirs)."""
+    names = {name for fields in fields_by_id.values() for name in fields}
+    values = {}
+    for name in names:
+        ids_by_value: dict[Any, list[int]] = defaultdict(list)
+        for pk, fields in fields_by_id.items():
+            if name in fields:
+                ids_by_value[fields[name]].append(pk)
+        if len(ids_by_value) == 1 and len(next(iter(ids_by_value.values()))) == len(fields_by_id):
+            values[name] = next(iter(ids_by_value))
+        else:
+            values[name] = Case(
+                *(When(id__in=ids, then=Value(value)) for value, ids in ids_by_value.items()),
+                default=F(name),
+                output_field=WebhookDelivery._meta.get_field(name),
+            )
+    return values
+
+
+def _outcomes_record(outcomes: list[_Outcome]) -> None:
+    """Write a batch's outcomes in one UPDATE per attempt number (a batch is
+    mostly first attempts), each fenced by it: a delivery taken back from
+    this sender after its lease ran out keeps its new owner's outcome, and
+    what it said of the endpoint is not counted."""
+    by_attempt: dict[int, list[_Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        by_attempt[outcome.delivery.attempt_count].append(outcome)
+    written = []
+    with transaction.atomic():
+        for attempt, group in by_attempt.items():
+            owned = set(
+                WebhookDelivery.objects.filter(
+                    id__in=[outcome.delivery.id for outcome in group], status=Status.SENDING, attempt_count=attempt
+                )
+                .order_by("id")
+                .select_for_update()
+                .values_list("id", flat=True)
+            )
+            group = [outcome for outcome in group if outcome.delivery.id in owned]
+            if group:
+                WebhookDelivery.objects.filter(id__in=owned).update(
+                    **_per_row({outcome.delivery.id: outcome.fields for outcome in group})
+                )
+            written += group
+    _endpoints_update(written)
+
+
+def _endpoints_update(outcomes: list[_Outcome]) -> None:
+    """What a batch's answers say of their endpoints: 410 disables at once;
+    otherwise an endpoint's last answer in the batch counts. A success ends
+    its failure run, a failure starts one (a new one after a success in the
+    batch), and a run of five days disables it."""
+    endpoints = {}
+    last_ok: dict[int, bool] = {}
+    answered_ok: set[int] = set()
+    for outcome in outcomes:
+        endpoint = outcome.delivery.endpoint
+        endpoints[endpoint.id] = endpoint
+        if outcome.gone:
+            _endpoint_disable(endpoint, reason_code="gone")
+        elif outcome.endpoint_ok is not None:
+            last_ok[endpoint.id] = outcome.endpoint_ok
+            if outcome.endpoint_ok:
+                answered_ok.add(endpoint.id)
+    now = timezone.now()
+    failing = [endpoint_id for endpoint_id, ok in last_ok.items() if not ok]
+    WebhookEndpoint.objects.filter(
+        id__in=[endpoint_id for endpoint_id, ok in last_ok.items() if ok], failing_since__isnull=False
+    ).update(failing_since=None)
+    WebhookEndpoint.objects.filter(id__in=[e for e in failing if e in answered_ok]).update(failing_since=now)
+    WebhookEndpoint.objects.filter(
+        id__in=[e for e in failing if e not in answered_ok], failing_since__isnull=True
+    ).update(failing_since=now)
+    run_over = WebhookEndpoint.objects.filter(
+        id__in=failing, active=True, failing_since__lte=now - timedelta(days=FAILING_DAYS_BEFORE_DISABLE)
+    )
+    for endpoint_id in run_over.values_list("id", flat=True):
+        _endpoint_disable(endpoints[endpoint_id], reason_code="failing")
 
 
 def _endpoint_disable(endpoint: WebhookEndpoint, *, reason_code: str) -> None:

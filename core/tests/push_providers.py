@@ -21,3 +21,13 @@ class StallingPushProvider(FilePushProvider):
             time.sleep(float(os.environ["PUSH_STALL_SECONDS"]))
             raise TimeoutError("stalled, nothing sent")
         super().send(**message)
+
+
+class DyingPushProvider(FilePushProvider):
+    """Records like FilePushProvider, except that the process dies on the
+    spot, writing nothing more, when it is asked to push "poison"."""
+
+    def send(self, **message) -> None:
+        if message["title"] == "poison":
+            os._exit(1)
+        super().send(**message)

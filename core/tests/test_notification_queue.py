@@ -235,7 +235,9 @@ def test_a_late_worker_writes_nothing_once_its_claim_was_taken_back(tmp_path, se
     notification_queue.notification_queue_sweep(
         now=timezone.now() + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS + 1)
     )
-    notification_queue.notification_queue_claim(worker="B", batch_size=5)
+    # (rows taken back are claimed one at a time)
+    while notification_queue.notification_queue_claim(worker="B", batch_size=5).notifications:
+        pass
 
     # when: A wakes up and fans out its old claim
     to_send = notification_queue._fan_out(late, locking=True, now=timezone.now())
@@ -244,6 +246,76 @@ def test_a_late_worker_writes_nothing_once_its_claim_was_taken_back(tmp_path, se
     assert to_send == []
     assert not NotificationDelivery.objects.exists()
     assert set(Notification.objects.values_list("lock_owner", flat=True)) == {"B"}
+
+
+@pytest.mark.django_db
+def test_a_notification_that_fails_every_worker_is_parked_dead_and_staff_can_retry_it(tmp_path, settings, client):
+    # given: a batch in which one notification's kind no longer exists (queued
+    # before a deploy removed it): fanning it out fails, and the claim on the
+    # batch is only given back by the sweep once its lease expires
+    settings.NOTIFICATION_PUSH_PROVIDER = "core.services.notification_channels.FilePushProvider"
+    settings.NOTIFICATION_PUSH_FILE = str(tmp_path / "push.jsonl")
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 4)
+    poison = Notification.objects.create(recipient=user, kind="retired_kind", language="es", subject="poison", body="b")
+
+    def after_the_lease():
+        return timezone.now() + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS + 1)
+
+    # when: every claim holding it fails, and the sweep takes it back each time
+    sweeps = 0
+    while sweeps < 10 and not Notification.objects.filter(pk=poison.pk, dead_at__isnull=False).exists():
+        with pytest.raises(KeyError):
+            notification_queue.notification_queue_drain(worker="w")
+        notification_queue.notification_queue_sweep(now=after_the_lease())
+        sweeps += 1
+
+    # then: parked after NOTIFICATION_MAX_CLAIMS claims and no longer claimed;
+    # the others, claimed alone once taken back, were delivered once
+    assert sweeps == settings.NOTIFICATION_MAX_CLAIMS == 5
+    assert sorted(_pushed_ids(tmp_path / "push.jsonl")) == ["n0", "n1", "n2", "n3"]
+    assert notification_queue.notification_queue_drain(worker="w") == 0
+    assert notification_queue.notification_queue_sweep(now=after_the_lease()) == 0
+    poison.refresh_from_db()
+    assert (poison.processing, poison.done_at, poison.retry_count) == (False, None, 5)
+
+    # and staff find it among the dead ones in the admin and, once its kind
+    # is back, retry it
+    Notification.objects.filter(pk=poison.pk).update(kind=KIND)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listed = client.get("/admin/core/notification/", {"estado": "dead"})
+    assert [row.pk for row in listed.context["cl"].result_list] == [poison.pk]
+    retried = client.post("/admin/core/notification/", {"action": "retry", "_selected_action": [poison.pk]})
+    assert retried.status_code == 302
+    assert notification_queue.notification_queue_drain(worker="w") == 1
+    assert _pushed_ids(tmp_path / "push.jsonl")[-1] == "poison"
+    assert client.get("/admin/core/notification/", {"estado": "dead"}).context["cl"].result_list.count() == 0
+
+
+@pytest.mark.django_db
+def test_deliveries_the_lease_leaves_no_time_for_are_given_back_without_counting(monkeypatch):
+    # given: a sender whose lease runs out after its first send
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 3)
+    claim = notification_queue.notification_queue_claim(worker="w", batch_size=3)
+    to_send = notification_queue._fan_out(claim, locking=True, now=timezone.now())
+    ticks = iter([0.0])
+
+    # when
+    with monkeypatch.context() as patched:
+        patched.setattr(notification_queue.time, "monotonic", lambda: next(ticks, 10_000.0))
+        sent = notification_queue.deliveries_send(to_send, lease_started=0.0)
+
+    # then: the other two are due again at once, their attempt not counted
+    assert sent == 1
+    assert sorted(NotificationDelivery.objects.values_list("status", "attempt_count", "sender_lost_count")) == [
+        (Status.PENDING, 0, 0),
+        (Status.PENDING, 0, 0),
+        (Status.SENT, 1, 0),
+    ]
+    assert NotificationDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=timezone.now()).count() == 2
 
 
 # --- real worker processes on PostgreSQL --------------------------------------------
@@ -364,3 +436,41 @@ def test_a_worker_that_finishes_late_sends_nothing_another_has_sent(tmp_path):
     pushed = _pushed_ids(push_file)
     assert sorted(pushed) == sorted(f"n{i}" for i in range(30))
     assert NotificationDelivery.objects.filter(status=Status.SENT).count() == 30
+
+
+@pytest.mark.postgresql
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_whose_sender_keeps_dying_ends_dead_and_staff_can_retry_it(tmp_path):
+    # given: five notifications; pushing one of them kills the worker process
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 5)
+    Notification.objects.filter(subject="n2").update(subject="poison")
+    push_file = tmp_path / "push.jsonl"
+    dying = {
+        "NOTIFICATION_PUSH_PROVIDER": "core.tests.push_providers.DyingPushProvider",
+        "NOTIFICATION_LEASE_SECONDS": "2",
+        "NOTIFICATION_MAX_ATTEMPTS": "3",
+    }
+
+    # when: workers run one after another, each after the last one's lease ran out
+    runs = 0
+    while runs < 10 and not NotificationDelivery.objects.filter(status=Status.DEAD).exists():
+        _finish(_worker(push_file, "--name", f"w{runs}", **dying), check=False)
+        runs += 1
+        time.sleep(2.1)
+
+    # then: dead after its three attempts, all lost with their worker; the
+    # others were delivered (a lost batch is sent again: at least once)
+    poison = NotificationDelivery.objects.get(notification__subject="poison")
+    assert (poison.status, poison.attempt_count, poison.sender_lost_count) == (Status.DEAD, 3, 3)
+    assert poison.last_error == "El proceso que la enviaba se perdió 3 veces sin terminar y no quedan intentos."
+    assert set(_pushed_ids(push_file)) == {"n0", "n1", "n3", "n4"}
+    assert NotificationDelivery.objects.filter(status=Status.SENT).count() == 4
+
+    # and staff's retry, once the cause is fixed (this process's push
+    # provider does not die), gives it one more attempt, which reaches it
+    assert notification_queue.notification_delivery_retry_now(delivery_ids=[poison.id]) == 1
+    poison.refresh_from_db()
+    assert (poison.status, poison.attempt_count, poison.sender_lost_count) == (Status.SENT, 4, 3)

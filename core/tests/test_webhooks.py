@@ -4,15 +4,21 @@ retry schedule and dead-lettering with a moved clock, disabling, replays, and
 the owners' API (scoping, bad input, query budget)."""
 
 import base64
+import errno
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
+import ssl
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
+import trustme
+import urllib3
 from django.utils import timezone
 
 from core.exceptions import InvalidInput
@@ -40,27 +46,45 @@ def reference_verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
 
 
 class Receiver:
-    """A local HTTP server answering with the status codes it is given."""
+    """A local HTTP/1.1 server (HTTPS with `tls`) answering with the status
+    codes it is given, on connections it keeps open; it counts them."""
 
-    def __init__(self, statuses: list[int]):
+    def __init__(self, statuses: list[int], tls: ssl.SSLContext | None = None):
         self.statuses = statuses
         self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.connections = 0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                receiver.connections += 1
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 status = receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                answer = b'{"ok": true}' if status < 300 else b"boom"
                 self.send_response(status)
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b'{"ok": true}' if status < 300 else b"boom")
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a client that refuses our certificate is part of a test
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        if tls:
+            # The handshake happens in the handler's thread, not in the accepting one.
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hooks"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -73,8 +97,8 @@ def receiver(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     made = []
 
-    def make(*statuses: int) -> Receiver:
-        made.append(Receiver(list(statuses)))
+    def make(*statuses: int, tls: ssl.SSLContext | None = None) -> Receiver:
+        made.append(Receiver(list(statuses), tls=tls))
         return made[-1]
 
     yield make
@@ -137,25 +161,149 @@ def test_internal_and_malformed_targets_are_refused(url):
         webhook_target_resolve(url)
 
 
+def _resolver(monkeypatch, answers: dict[str, list[list[str]]]) -> None:
+    """socket.getaddrinfo answering for the given names, one list of
+    addresses per lookup (the last one repeats); other names resolve as usual."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        lookups = answers[host]
+        addresses = lookups.pop(0) if len(lookups) > 1 else lookups[0]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in addresses]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.fixture
+def connections_stay_here(monkeypatch):
+    """Every address a socket connects to; a connection that would leave this
+    machine is refused before any packet is sent."""
+    attempted: list[str] = []
+    real_connect = socket.socket.connect
+
+    def connect(sock, address):
+        attempted.append(address[0])
+        if not ipaddress.ip_address(address[0]).is_loopback:
+            raise ConnectionRefusedError(errno.ECONNREFUSED, "tests connect to loopback only")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return attempted
+
+
 @pytest.mark.django_db
-def test_a_target_that_resolves_inside_at_send_time_is_not_contacted():
-    # given: a registered public endpoint whose name later resolves to loopback
+def test_a_target_that_resolves_inside_at_send_time_is_not_contacted(
+    receiver, settings, monkeypatch, connections_stay_here
+):
+    # given: a public endpoint whose name later also resolves to a loopback
+    # receiver (public address first, loopback second)
+    server = receiver(200)
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     owner = UserFactory()
-    with mock.patch("socket.getaddrinfo", return_value=[(2, 1, 6, "", ("93.184.216.34", 443))]):
-        endpoint = _endpoint(owner, "https://hooks.example.com/x")
+    _resolver(monkeypatch, {"hooks.example.com": [["93.184.216.34"], ["93.184.216.34", "127.0.0.1"]]})
+    endpoint = _endpoint(owner, f"http://hooks.example.com:{server.port}/x")
     webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
     webhooks.webhook_events_fan_out()
 
     # when
-    with (
-        mock.patch("socket.getaddrinfo", return_value=[(2, 1, 6, "", ("127.0.0.1", 443))]),
-        mock.patch("core.services.webhooks.webhook_http_post") as post,
-    ):
-        webhooks.webhook_deliveries_send_due()
+    webhooks.webhook_deliveries_send_due()
+
+    # then: refused before any connection
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+    assert delivery.status == Status.DEAD
+    assert "interna" in delivery.last_error
+    assert connections_stay_here == []
+    assert server.requests == []
+
+
+@pytest.mark.django_db
+def test_the_connection_goes_to_the_checked_address_not_to_a_new_lookup(
+    receiver, settings, monkeypatch, connections_stay_here
+):
+    # given: DNS rebinding — the name answers a public address to the check
+    # and the loopback receiver to any later lookup
+    server = receiver(200)
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+    owner = UserFactory()
+    url = f"http://rebind.example.com:{server.port}/x"
+    _resolver(monkeypatch, {"rebind.example.com": [["93.184.216.34"]]})
+    _endpoint(owner, url)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    _resolver(monkeypatch, {"rebind.example.com": [["93.184.216.34"], ["127.0.0.1"]]})
+
+    # when
+    webhooks.webhook_deliveries_send_due()
+
+    # then: the sender tried the checked public address only (refused here,
+    # so it failed and will be retried) and never reached the loopback one
+    assert connections_stay_here == ["93.184.216.34"]
+    assert server.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == Status.FAILED
+    assert "Failed to establish a new connection" in delivery.last_error
+
+
+def test_control_a_client_that_connects_by_name_is_rebound_inside(receiver, monkeypatch, connections_stay_here):
+    """Proof that the test above can fail: the same resolver sends an
+    ordinary client, which looks the name up again, to the loopback receiver."""
+    server = receiver(200)
+    _resolver(monkeypatch, {"rebind.example.com": [["93.184.216.34"], ["127.0.0.1"]]})
+    webhook_target_resolve(f"http://rebind.example.com:{server.port}/x")
+
+    urllib3.request("POST", f"http://rebind.example.com:{server.port}/x", body=b"{}", retries=False)
+
+    assert connections_stay_here == ["127.0.0.1"]
+    assert len(server.requests) == 1
+
+
+@pytest.mark.django_db
+def test_https_goes_to_the_checked_address_and_the_certificate_must_match_the_host_name(
+    receiver, monkeypatch, tmp_path
+):
+    # given: an HTTPS receiver on loopback whose certificate (from a CA we
+    # trust) names hooks.example.com; a second name resolves to it too
+    authority = trustme.CA()
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("hooks.example.com").configure_cert(tls)
+    server = receiver(200, tls=tls)
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    _resolver(monkeypatch, {"hooks.example.com": [["127.0.0.1"]], "other.example.com": [["127.0.0.1"]]})
+    right, wrong = UserFactory(), UserFactory()
+    named = _endpoint(right, f"https://hooks.example.com:{server.port}/x")
+    misnamed = _endpoint(wrong, f"https://other.example.com:{server.port}/x")
+    for owner in (right, wrong):
+        webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    # when
+    webhooks.webhook_deliveries_send_due()
 
     # then
-    post.assert_not_called()
-    assert WebhookDelivery.objects.get(endpoint=endpoint).status == Status.DEAD
+    assert WebhookDelivery.objects.get(endpoint=named).status == Status.SENT
+    refused = WebhookDelivery.objects.get(endpoint=misnamed)
+    assert refused.status == Status.FAILED
+    assert "certificate" in refused.last_error.lower()
+    assert [headers["host"] for headers, _ in server.requests] == [f"hooks.example.com:{server.port}"]
+
+
+@pytest.mark.django_db
+def test_deliveries_to_one_receiver_share_one_connection(receiver):
+    server = receiver(200)
+    owner = UserFactory()
+    _endpoint(owner, server.url)
+    for n in range(20):
+        webhooks.webhook_event_emit(event_type="notification.created", payload={"n": n}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    webhooks.webhook_deliveries_send_due()
+
+    assert WebhookDelivery.objects.filter(status=Status.SENT).count() == 20
+    assert len(server.requests) == 20
+    assert server.connections == 1
 
 
 @pytest.mark.django_db
@@ -271,6 +419,161 @@ def test_replaying_failed_deliveries_since_a_time(receiver):
 
     assert replayed == 2
     assert WebhookDelivery.objects.filter(status=Status.SENT).count() == 2
+
+
+@pytest.mark.django_db
+def test_each_delivery_of_a_batch_keeps_its_own_answer(receiver):
+    # given: three endpoints of one owner, whose receiver answers 200, 503, 500 in turn
+    server = receiver(200, 503, 500)
+    owner = UserFactory()
+    endpoints = [_endpoint(owner, f"{server.url}/{n}") for n in range(3)]
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    # when
+    before = timezone.now()
+    webhooks.webhook_deliveries_send_due()
+
+    # then
+    rows = {
+        delivery.endpoint_id: delivery for delivery in WebhookDelivery.objects.order_by("id").select_related("endpoint")
+    }
+    sent, unavailable, broken = (rows[endpoint.id] for endpoint in endpoints)
+    assert (sent.status, sent.response_status, sent.response_body) == (Status.SENT, 200, '{"ok": true}')
+    assert sent.sent_at >= before.replace(microsecond=0)
+    assert (unavailable.status, unavailable.response_status, unavailable.last_error) == (
+        Status.FAILED,
+        503,
+        "HTTP 503",
+    )
+    assert (broken.status, broken.response_status, broken.response_body) == (Status.FAILED, 500, "boom")
+    for failed in (unavailable, broken):
+        assert failed.sent_at is None
+        assert 4 <= (failed.next_attempt_at - before).total_seconds() <= 7
+    assert sent.endpoint.failing_since is None
+    assert unavailable.endpoint.failing_since is not None
+    assert broken.endpoint.failing_since is not None
+
+
+@pytest.mark.django_db
+def test_sending_a_batch_takes_a_few_queries_whatever_its_size(receiver, django_assert_max_num_queries):
+    server = receiver(200)
+    owner = UserFactory()
+    _endpoint(owner, server.url)
+    for n in range(80):
+        webhooks.webhook_event_emit(event_type="notification.created", payload={"n": n}, owner=owner)
+    webhooks.webhook_events_fan_out()
+
+    # The claim (3), the outcomes (2), the endpoint's failure run (1), the
+    # empty claim that ends the loop (1) and the savepoints of 3 transactions (6).
+    with django_assert_max_num_queries(13):
+        webhooks.webhook_deliveries_send_due()
+
+    assert WebhookDelivery.objects.filter(status=Status.SENT).count() == 80
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("answers", "owners_outcome"),
+    [
+        pytest.param((503, 200), Status.FAILED, id="the late send succeeds"),
+        pytest.param((200, 503), Status.SENT, id="the late send fails"),
+    ],
+)
+def test_a_sender_that_lost_its_lease_writes_nothing_over_the_new_owners_outcome(receiver, answers, owners_outcome):
+    # given: sender A claimed a delivery and stalled past its lease; B took it
+    # and sent it (first answer); then A sends it too (second answer)
+    server = receiver(*answers)
+    owner = UserFactory()
+    endpoint = _endpoint(owner, server.url)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    claimed_by_a = webhooks._claim_due(batch_size=10)
+    clock = timezone.now() + webhooks.SEND_LEASE + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock):
+        webhooks.webhook_deliveries_send_due()
+        owners = WebhookDelivery.objects.get()
+        endpoint.refresh_from_db()
+        failing_since = endpoint.failing_since
+
+        # when
+        webhooks._send_claimed(claimed_by_a, lease_end=float("inf"))
+
+    # then: the row and the endpoint say what B saw
+    assert len(server.requests) == 2
+    late = WebhookDelivery.objects.get()
+    assert (late.status, late.attempt_count, late.response_status) == (owners_outcome, 2, answers[0])
+    assert (late.next_attempt_at, late.last_error, late.sent_at) == (
+        owners.next_attempt_at,
+        owners.last_error,
+        owners.sent_at,
+    )
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since == failing_since
+
+
+@pytest.mark.django_db
+def test_a_delivery_whose_sender_keeps_dying_ends_dead_and_staff_can_replay_it(receiver, client):
+    # given: two deliveries; every sender that claims the first one dies
+    # before writing anything (it is left `sending` until its lease runs out)
+    server = receiver(200)
+    owner = UserFactory()
+    _endpoint(owner, server.url)
+    for n in range(2):
+        webhooks.webhook_event_emit(event_type="notification.created", payload={"n": n}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    poison, other = WebhookDelivery.objects.order_by("id")
+    clock = timezone.now()
+
+    # when: senders come one after another, each after the last one's lease
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock):
+        for _ in range(20):
+            claimed = webhooks._claim_due(batch_size=10)
+            if not claimed:
+                break
+            if poison.id not in {delivery.id for delivery in claimed}:
+                webhooks._send_claimed(claimed, lease_end=float("inf"))
+            clock += webhooks.SEND_LEASE + timedelta(seconds=1)
+
+    # then: dead after its seven attempts, all lost; the other one, sent alone
+    # once taken back, reached the receiver once
+    poison.refresh_from_db()
+    assert (poison.status, poison.attempt_count, poison.sender_lost_count) == (Status.DEAD, 7, 7)
+    assert poison.last_error == "El proceso que la enviaba se perdió 7 veces sin terminar y no quedan intentos."
+    other.refresh_from_db()
+    assert (other.status, other.attempt_count, other.sender_lost_count) == (Status.SENT, 2, 1)
+    assert [json.loads(body)["data"] for _, body in server.requests] == [{"n": 1}]
+
+    # and staff find it in the admin and replay it: one more attempt
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listed = client.get("/admin/core/webhookdelivery/", {"status__exact": "dead"})
+    assert [row.pk for row in listed.context["cl"].result_list] == [poison.pk]
+    client.post("/admin/core/webhookdelivery/", {"action": "replay", "_selected_action": [poison.pk]})
+    webhooks.webhook_deliveries_send_due()
+    poison.refresh_from_db()
+    assert (poison.status, poison.attempt_count) == (Status.SENT, 8)
+    assert len(server.requests) == 2
+
+
+@pytest.mark.django_db
+def test_a_sender_short_of_lease_gives_the_rest_back_without_counting_an_attempt(receiver):
+    server = receiver(200)
+    owner = UserFactory()
+    _endpoint(owner, server.url)
+    for n in range(3):
+        webhooks.webhook_event_emit(event_type="notification.created", payload={"n": n}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    claimed = webhooks._claim_due(batch_size=10)
+
+    attempts = webhooks._send_claimed(claimed, lease_end=0.0)
+
+    assert attempts == 0
+    assert server.requests == []
+    assert (
+        list(WebhookDelivery.objects.values_list("status", "attempt_count", "sender_lost_count"))
+        == [(Status.PENDING, 0, 0)] * 3
+    )
+    assert webhooks.webhook_deliveries_send_due() == 3
 
 
 # --- the owners' API ---------------------------------------------------------------

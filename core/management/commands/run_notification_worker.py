@@ -32,7 +32,7 @@ class Command(BaseCommand):
         )
         # Then the deliveries that are due again: failed ones past their wait,
         # and those a dead worker was sending when its lease ran out.
-        retried = 0
-        while sent := notification_deliveries_retry_due(batch_size=options["batch_size"]):
-            retried += sent
+        retried = notification_deliveries_retry_due(
+            batch_size=options["batch_size"], max_seconds=options["max_seconds"]
+        )
         self.stdout.write(f"{options['name']}: {handled} notification(s), {retried} retried deliveries sent")
