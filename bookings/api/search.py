@@ -4,9 +4,8 @@ normalised query that keys the cached page."""
 
 import datetime
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlencode
 
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +21,7 @@ from core.models import City
 MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 20
 MAX_TEXT = 100
-KNOWN = {
+SEARCH_QUERY_PARAMETERS = {
     "city",
     "bbox",
     "check_in",
@@ -65,12 +64,12 @@ def amenity_ids_by_code() -> list[tuple[str, int]]:
     return Amenity.objects.values_list("code", "id")
 
 
-def search_filters_from_query(query: QueryDict) -> tuple[SearchFilters, str]:
-    """The filters of a search and its normalised query (the cache key)."""
-    unknown = sorted(set(query) - KNOWN)
+def search_filters_from_query(query: QueryDict) -> SearchFilters:
+    """The filters of a search; InvalidInput naming the first bad parameter."""
+    unknown = sorted(set(query) - SEARCH_QUERY_PARAMETERS)
     if unknown:
         raise InvalidInput(_("Parámetros desconocidos: %(names)s.") % {"names": ", ".join(unknown)}, field=unknown[0])
-    value = {name: query.get(name, "").strip() for name in KNOWN}
+    value = {name: query.get(name, "").strip() for name in SEARCH_QUERY_PARAMETERS}
     sort = value["sort"] or "price"
     if sort not in SORTS:
         raise InvalidInput(_("Orden desconocido; use uno de: %(sorts)s.") % {"sorts": ", ".join(SORTS)}, field="sort")
@@ -95,7 +94,17 @@ def search_filters_from_query(query: QueryDict) -> tuple[SearchFilters, str]:
     )
     if filters.min_price is not None and filters.max_price is not None and filters.min_price > filters.max_price:
         raise InvalidInput(_("El precio mínimo supera al máximo."), field="min_price")
-    return filters, _normalised(filters, value["cursor"])
+    return filters
+
+
+def request_search_scopes(request: HttpRequest) -> tuple[str, ...]:
+    """The cache scopes of the search a request asks for. A request that is
+    not a valid search depends on nothing: the view answers it with a 400,
+    which is never cached."""
+    try:
+        return tuple(search_scopes(search_filters_from_query(request.GET)))
+    except InvalidInput:
+        return ()
 
 
 def search_scopes(filters: SearchFilters) -> list[str]:
@@ -110,26 +119,6 @@ def search_scopes(filters: SearchFilters) -> list[str]:
     if filters.nights:
         return [*places, *dated(places, filters.check_in, filters.check_out)]
     return places
-
-
-def _normalised(filters: SearchFilters, cursor: str) -> str:
-    pairs = [
-        ("city", filters.city_id),
-        ("bbox", ",".join(map(str, filters.bbox)) if filters.bbox else None),
-        ("check_in", filters.check_in),
-        ("check_out", filters.check_out),
-        ("guests", filters.guests),
-        ("min_price", filters.min_price),
-        ("max_price", filters.max_price),
-        ("currency", filters.currency_code),
-        ("property_type", ",".join(filters.property_types)),
-        ("amenities", ",".join(map(str, filters.amenity_ids))),
-        ("q", filters.text.casefold()),
-        ("sort", filters.sort),
-        ("page_size", filters.page_size),
-        ("cursor", cursor),
-    ]
-    return urlencode([(name, value) for name, value in pairs if value not in (None, "")])
 
 
 def _stay(check_in: str, check_out: str) -> tuple[datetime.date | None, datetime.date | None]:

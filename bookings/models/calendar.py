@@ -37,7 +37,11 @@ class OccupiedRange(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(start_date__lt=F("end_date")), name="occupied_range_not_empty")
         ]
-        indexes = [models.Index(fields=["listing", "start_date"], name="occupied_range_listing_start")]
+        # The search's "is every night free?" check: one listing's ranges that
+        # start before the stay ends, their ends read from the index itself.
+        indexes = [
+            models.Index(fields=["listing", "start_date"], name="occupied_range_listing_start", include=["end_date"])
+        ]
 
     def __str__(self) -> str:
         return f"{self.listing_id} {self.start_date}…{self.end_date} ({self.kind})"

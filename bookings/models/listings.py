@@ -10,6 +10,8 @@ from core.models.catalogs import BilingualName
 from core.money import money_field
 
 MAX_NIGHTS = 365
+# Read by the search's filters and sorts (bookings.selectors.search).
+SEARCH_COLUMNS = ["max_guests", "min_nights", "max_nights", "currency", "property_type", "published_at"]
 
 
 class PropertyType(models.TextChoices):
@@ -116,14 +118,22 @@ class Listing(models.Model):
         indexes = [
             # A host's listings, newest first.
             models.Index(fields=["host", "-created_at"], name="listing_host_newest"),
-            # Search by city, cheapest first (the default sort), published only.
+            # Search by city, cheapest first (the default sort), published only;
+            # what the other filters read is in the index too, so a page's
+            # candidates are found without reading the table.
             models.Index(
                 fields=["city", "nightly_price", "id"],
                 name="listing_search_city",
                 condition=Q(status="published"),
+                include=SEARCH_COLUMNS,
             ),
             # Search by a map's bounding box.
-            models.Index(fields=["latitude", "longitude"], name="listing_search_bbox", condition=Q(status="published")),
+            models.Index(
+                fields=["latitude", "longitude"],
+                name="listing_search_bbox",
+                condition=Q(status="published"),
+                include=["nightly_price", *SEARCH_COLUMNS],
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import (
     Case,
+    Count,
     DecimalField,
     Exists,
     ExpressionWrapper,
@@ -93,23 +94,32 @@ def listing_search(filters: SearchFilters) -> SearchPage:
 
 
 def listing_search_query(filters: SearchFilters) -> QuerySet[Listing]:
-    """The page's query, one row more than the page (to know if another follows)."""
-    listings = _matching(filters)
-    if filters.nights:
-        listings = listings.annotate(stay_total=_stay_total(filters.check_in, filters.check_out))
+    """The page's query, one row more than the page (to know if another
+    follows). The page's ids are chosen first, from narrow index rows; only
+    those rows are then read whole and joined to their city, currency and
+    cover."""
     sort_field, descending = SORTS[filters.sort]
+    order = [f"-{sort_field}", "-id"] if descending else [sort_field, "id"]
+    candidates = _with_stay_total(_matching(filters), filters)
     if filters.cursor:
         value, last_id = filters.cursor
         after = Q(**{f"{sort_field}__lt" if descending else f"{sort_field}__gt": value})
         tie = Q(**{sort_field: value, "id__lt" if descending else "id__gt": last_id})
-        listings = listings.filter(after | tie)
-    order = [f"-{sort_field}", "-id"] if descending else [sort_field, "id"]
+        candidates = candidates.filter(after | tie)
+    page = candidates.order_by(*order).values("pk")[: filters.page_size + 1]
     cover = ListingPhoto.objects.filter(listing=OuterRef("pk"), is_cover=True, status=ListingPhoto.Status.READY)
     return (
-        listings.annotate(cover_thumbnail=Subquery(cover.values("thumb_jpeg")[:1]))
+        _with_stay_total(Listing.objects.filter(pk__in=Subquery(page)), filters)
+        .annotate(cover_thumbnail=Subquery(cover.values("thumb_jpeg")[:1]))
         .select_related("city__country", "currency")
-        .order_by(*order)[: filters.page_size + 1]
+        .order_by(*order)
     )
+
+
+def _with_stay_total(listings: QuerySet[Listing], filters: SearchFilters) -> QuerySet[Listing]:
+    if not filters.nights:
+        return listings
+    return listings.annotate(stay_total=_stay_total(filters.check_in, filters.check_out))
 
 
 def _matching(filters: SearchFilters) -> QuerySet[Listing]:
@@ -134,9 +144,18 @@ def _matching(filters: SearchFilters) -> QuerySet[Listing]:
         listings = listings.filter(currency__code=filters.currency_code)
     if filters.property_types:
         listings = listings.filter(property_type__in=filters.property_types)
-    for amenity_id in filters.amenity_ids:
-        listings = listings.filter(
-            Exists(Listing.amenities.through.objects.filter(listing_id=OuterRef("pk"), amenity_id=amenity_id))
+    if filters.amenity_ids:
+        # A count per candidate (an index-only probe each), rather than a
+        # semi-join the planner may turn into reading every listing that has
+        # one of the amenities.
+        matched = (
+            Listing.amenities.through.objects.filter(listing_id=OuterRef("pk"), amenity_id__in=filters.amenity_ids)
+            .values("listing_id")
+            .annotate(count=Count("*"))
+            .values("count")
+        )
+        listings = listings.annotate(amenities_matched=Subquery(matched)).filter(
+            amenities_matched=len(filters.amenity_ids)
         )
     if filters.nights:
         listings = listings.filter(min_nights__lte=filters.nights, max_nights__gte=filters.nights).exclude(

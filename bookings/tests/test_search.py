@@ -308,3 +308,14 @@ def test_a_change_stops_serving_only_the_searches_that_could_show_it(api_client,
         api_client.get(searches[0])
     with django_assert_num_queries(1):
         assert api_client.get(searches[1]).json()["results"][0]["title"] == "Casa con vista al Ausangate"
+
+
+def test_a_cached_search_asked_with_an_unknown_parameter_is_still_a_400(api_client):
+    city = CityFactory()
+    ListingFactory(city=city)
+    assert api_client.get(f"/api/listings/search/?city={city.pk}").status_code == 200
+
+    response = api_client.get(f"/api/listings/search/?city={city.pk}&colour=blue")
+
+    assert response.status_code == 400
+    assert "colour" in response.json()["errors"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -36,12 +36,18 @@ from core.text import search_key
 
 @dataclass(frozen=True)
 class CachedRoute:
+    # The path under /api/: one segment ("paises": the list and its details)
+    # or two ("listings/search": that path alone).
     segment: str
     namespace: str
     params: frozenset[str]
     # The scopes an entry of this route depends on, from its request (e.g.
-    # the listing in the path); none by default.
+    # the city searched); none by default.
     scopes: Callable[[HttpRequest], tuple[str, ...]] | None = None
+    # A parameter the route does not understand is ignored (left out of the
+    # key and of what the view sees), or refused: the request is not served
+    # from the cache and the view answers it (a 400).
+    refuse_unknown: bool = False
 
 
 _routes: dict[str, CachedRoute] = {}
@@ -52,12 +58,13 @@ def cached_route_register(
     segment: str,
     *,
     namespace: str,
-    params: tuple[str, ...] = (),
+    params: Iterable[str] = (),
     scopes: Callable[[HttpRequest], tuple[str, ...]] | None = None,
+    refuse_unknown: bool = False,
 ) -> CachedRoute:
-    """Serve GETs of /api/<segment>/... from the cache namespace."""
+    """Serve GETs of /api/<segment>/ from the cache namespace."""
     # `format=json` stays: without it the view would negotiate from Accept.
-    route = CachedRoute(segment, namespace, frozenset([*params, "format"]), scopes)
+    route = CachedRoute(segment, namespace, frozenset([*params, "format"]), scopes, refuse_unknown)
     if _routes.get(segment, route) != route:
         raise ImproperlyConfigured(f"cached route /api/{segment}/ is registered twice, differently")
     _routes[segment] = route
@@ -100,7 +107,11 @@ def _route_of(request: HttpRequest) -> CachedRoute | None:
     path = request.path_info
     if not path.startswith("/api/"):
         return None
-    return _routes.get(path[5:].partition("/")[0])
+    first, _, rest = path[5:].partition("/")
+    if rest and rest.count("/") == 1 and (route := _routes.get(f"{first}/{rest[:-1]}")):
+        return route
+    route = _routes.get(first)
+    return route if route is not None and "/" not in route.segment else None
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -152,6 +163,10 @@ def _respond(request: HttpRequest, rendered: RenderedResponse) -> HttpResponse:
     return response
 
 
+def _cacheable(request: HttpRequest, route: CachedRoute) -> bool:
+    return not route.refuse_unknown or set(request.GET) <= route.params
+
+
 def _scopes(route: CachedRoute, request: HttpRequest) -> tuple[str, ...]:
     return route.scopes(request) if route.scopes else ()
 
@@ -167,7 +182,7 @@ class CachedResponseMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in ("GET", "HEAD"):
             route = _route_of(request)
-            if route is not None and _wants_json(request):
+            if route is not None and _wants_json(request) and _cacheable(request, route):
                 query = _normalized_query(request, route.params)
                 value = cache_peek(route.namespace, _key(request, query), scopes=_scopes(route, request))
                 if value is not None:
@@ -182,7 +197,12 @@ def cached_view(view):
     @functools.wraps(view)
     def caching_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         route = _route_of(request)
-        if route is None or request.method not in ("GET", "HEAD") or not _wants_json(request):
+        if (
+            route is None
+            or request.method not in ("GET", "HEAD")
+            or not _wants_json(request)
+            or not _cacheable(request, route)
+        ):
             return view(request, *args, **kwargs)
         query = _normalized_query(request, route.params)
         # The view sees the parameters the key holds, and nothing else.
