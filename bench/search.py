@@ -22,8 +22,9 @@ Each is measured at 1 connection (one search at a time) and at
 50 busiest cities (popular cities and dates searched more, as people do:
 the distribution is in `mixed_search`), while one calendar change a second
 (a host blocking 1-3 nights in the next two months of a listing those
-searches show) goes through the API; the hit rate is read from the server's
-own cache metrics.
+searches show) goes through the API; after --mixed-warmup seconds of the same
+load (a cache is measured warm, as it is during a day), the hit rate is read
+from the server's own cache metrics.
 
 Targets: uncached p95 < 50 ms, cached p95 < 5 ms, hit rate >= 80 %."""
 
@@ -68,7 +69,10 @@ SEARCH_PATH = "/api/listings/search/?"
 
 def add_arguments(parser) -> None:
     parser.add_argument("--workers", type=int, default=WORKERS, help=f"web worker processes ({WORKERS})")
-    parser.add_argument("--mixed-seconds", type=float, default=60.0, help="length of the mixed load (60)")
+    parser.add_argument("--mixed-seconds", type=float, default=60.0, help="length of the measured mixed load (60)")
+    parser.add_argument(
+        "--mixed-warmup", type=float, default=60.0, help="mixed load run first, unmeasured, as a day does (60)"
+    )
     parser.add_argument("--search-rate", type=float, default=200.0, help="searches a second in the mixed load (200)")
     add_load_arguments(parser, duration=8.0, warmup=2.0, connections=16, rounds=1)
     add_environment_arguments(parser)
@@ -118,6 +122,8 @@ def run(args) -> int:
         for level in levels:
             results["cached searches", level] = wrk_over(server, every_search, level, load, wrk_headers)
         cached_lookups = cache_lookups(server, SEARCH_NAMESPACE) - before
+        if args.mixed_warmup > 0:
+            mixed_load(server, data, rng, today, args.search_rate, args.mixed_warmup)
         mixed = mixed_load(server, data, rng, today, args.search_rate, args.mixed_seconds)
 
     for key, result in results.items():
@@ -386,7 +392,8 @@ def mixed_load(
     elapsed = time.monotonic() - started
     lookups = cache_lookups(server, SEARCH_NAMESPACE) - before
     hits = sum(count for (tier, result), count in lookups.items() if result == "hit")
-    misses = lookups["shared", "miss"]
+    # A miss is looked up twice (by the middleware, then by the view).
+    misses = len(latencies) - hits
     return {
         "searches": len(latencies),
         "seconds": elapsed,

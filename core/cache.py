@@ -352,17 +352,17 @@ def cache_get_or_compute(
     key: str,
     compute: Callable[[], bytes | None] | None,
     *,
-    scopes: Sequence[str] = (),
+    scopes: Sequence[str] | Callable[[], Sequence[str]] = (),
     timeout: int | None = None,
 ) -> bytes | None:
     """The cached bytes of `key` in `namespace` (depending on `scopes`),
     computing them at most once across processes when missing. `compute` may
     return None for a value that must not be cached (an error response, say);
-    without `compute` a miss is just None."""
+    without `compute` a miss is just None. `scopes` may be a function: it is
+    called only when this process's copy does not answer."""
     space = cache_namespace(namespace)
     if not settings.CACHE_ENABLED:
         return compute() if compute else None
-    scopes = tuple(scopes)
     use_local = _local_enabled()
     generation = local_tier.generation(namespace)
     if use_local:
@@ -370,6 +370,7 @@ def cache_get_or_compute(
         if value is not None:
             cache_lookups.labels(namespace, "local", "hit").inc()
             return value
+    scopes = tuple(scopes() if callable(scopes) else scopes)
     try:
         value_key = _value_key(namespace, shared_versions(space, scopes), key)
         value = _shared(cache.get, value_key)
@@ -388,7 +389,7 @@ def cache_get_or_compute(
     return value
 
 
-def cache_peek(namespace: str, key: str, *, scopes: Sequence[str] = ()) -> bytes | None:
+def cache_peek(namespace: str, key: str, *, scopes: Sequence[str] | Callable[[], Sequence[str]] = ()) -> bytes | None:
     """The cached bytes, or None: never computes."""
     return cache_get_or_compute(namespace, key, None, scopes=scopes)
 

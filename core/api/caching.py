@@ -123,22 +123,26 @@ def _wants_json(request: HttpRequest) -> bool:
     return "text/html" not in request.META.get("HTTP_ACCEPT", "")
 
 
-def _normalized_query(request: HttpRequest, params: frozenset[str]) -> str:
+def _normalized_query(request: HttpRequest, params: frozenset[str]) -> tuple[str, bool]:
+    """The query reduced to `params` (sorted, trimmed), and whether it held
+    anything else."""
     # WSGI hands the query string over decoded as ISO-8859-1; QueryDict reads its bytes as UTF-8.
     return _normalized(request.META.get("QUERY_STRING", "").encode("iso-8859-1", errors="replace"), params)
 
 
 @functools.lru_cache(maxsize=4096)
-def _normalized(query_string: bytes, params: frozenset[str]) -> str:
+def _normalized(query_string: bytes, params: frozenset[str]) -> tuple[str, bool]:
     pairs = []
+    unknown = False
     for name, values in sorted(QueryDict(query_string).lists()):
         if name not in params:
+            unknown = True
             continue
         for value in values:
             value = search_key(value) if name == "search" else value.strip()
             if value:
                 pairs.append((name, value))
-    return urlencode(pairs)
+    return urlencode(pairs), unknown
 
 
 def _key(request: HttpRequest, query: str) -> str:
@@ -163,10 +167,6 @@ def _respond(request: HttpRequest, rendered: RenderedResponse) -> HttpResponse:
     return response
 
 
-def _cacheable(request: HttpRequest, route: CachedRoute) -> bool:
-    return not route.refuse_unknown or set(request.GET) <= route.params
-
-
 def _scopes(route: CachedRoute, request: HttpRequest) -> tuple[str, ...]:
     return route.scopes(request) if route.scopes else ()
 
@@ -182,9 +182,11 @@ class CachedResponseMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in ("GET", "HEAD"):
             route = _route_of(request)
-            if route is not None and _wants_json(request) and _cacheable(request, route):
-                query = _normalized_query(request, route.params)
-                value = cache_peek(route.namespace, _key(request, query), scopes=_scopes(route, request))
+            if route is not None and _wants_json(request):
+                query, unknown = _normalized_query(request, route.params)
+                if unknown and route.refuse_unknown:
+                    return self.get_response(request)
+                value = cache_peek(route.namespace, _key(request, query), scopes=lambda: _scopes(route, request))
                 if value is not None:
                     return _respond(request, RenderedResponse.from_bytes(value))
         return self.get_response(request)
@@ -197,14 +199,11 @@ def cached_view(view):
     @functools.wraps(view)
     def caching_view(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         route = _route_of(request)
-        if (
-            route is None
-            or request.method not in ("GET", "HEAD")
-            or not _wants_json(request)
-            or not _cacheable(request, route)
-        ):
+        if route is None or request.method not in ("GET", "HEAD") or not _wants_json(request):
             return view(request, *args, **kwargs)
-        query = _normalized_query(request, route.params)
+        query, unknown = _normalized_query(request, route.params)
+        if unknown and route.refuse_unknown:
+            return view(request, *args, **kwargs)
         # The view sees the parameters the key holds, and nothing else.
         request.META["QUERY_STRING"] = query
         request.GET = QueryDict(query)
@@ -221,7 +220,9 @@ def cached_view(view):
                 response.content, response["Content-Type"], _etag(response.content), match.route if match else ""
             ).to_bytes()
 
-        value = cache_get_or_compute(route.namespace, _key(request, query), render, scopes=_scopes(route, request))
+        value = cache_get_or_compute(
+            route.namespace, _key(request, query), render, scopes=lambda: _scopes(route, request)
+        )
         if value is None:
             return live["response"]
         return _respond(request, RenderedResponse.from_bytes(value))
