@@ -13,7 +13,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.models import OccupiedRange
-from bookings.tests.factories import HostFactory, ListingFactory, occupy
+from bookings.services.calendar import calendar_block, calendar_unblock, night_prices_set
+from bookings.services.listings import listing_update
+from bookings.tests.factories import HostFactory, ListingFactory, ReadyPhotoFactory, occupy
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +222,37 @@ def test_the_database_refuses_two_occupied_ranges_of_a_listing_that_overlap():
     occupy(listing, start + datetime.timedelta(days=5), start + datetime.timedelta(days=8), kind="booking")
     occupy(ListingFactory(), start, start + datetime.timedelta(days=5), kind="booking")
     assert OccupiedRange.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("change", "night_after"),
+    [
+        ("block", ("blocked", "100.000")),
+        ("unblock", ("available", "100.000")),
+        ("price", ("available", "75.000")),
+        ("listing_price", ("available", "120.000")),
+    ],
+)
+def test_every_kind_of_change_reaches_the_cached_calendar(
+    api_client, host, change, night_after, django_capture_on_commit_callbacks
+):
+    listing = ListingFactory(host=host, nightly_price=Decimal("100.00"))
+    ReadyPhotoFactory(listing=listing)
+    month = next_month_first()
+    nights = {"start_date": month, "end_date": month + datetime.timedelta(days=1)}
+    if change == "unblock":
+        calendar_block(listing=listing, **nights)
+    url = f"/api/listings/{listing.pk}/availability/?month={month:%Y-%m}"
+    api_client.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "block":
+            calendar_block(listing=listing, **nights)
+        elif change == "unblock":
+            calendar_unblock(listing=listing, **nights)
+        elif change == "price":
+            night_prices_set(listing=listing, price=Decimal("75.00"), **nights)
+        else:
+            listing_update(listing=listing, nightly_price=Decimal("120.00"))
+
+    assert nights_of(api_client.get(url))[str(month)] == night_after

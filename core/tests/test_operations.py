@@ -113,3 +113,26 @@ class _Output:
 
     def flush(self) -> None:
         pass
+
+
+def test_files_go_to_an_s3_compatible_bucket_when_the_setting_says_so():
+    env = {
+        **PRODUCTION_ENV,
+        "MEDIA_STORAGE": "s3",
+        "AWS_STORAGE_BUCKET_NAME": "travelhub-media",
+        "AWS_S3_ENDPOINT_URL": "https://s3.storage.example",
+        "AWS_ACCESS_KEY_ID": "key-id",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+    }
+    code = (
+        "from django.core.files.storage import storages; "
+        "print(type(storages['default']).__name__, storages['default'].url('listings/1/thumb.jpg'))"
+    )
+
+    result = _manage("shell", "--no-imports", "-c", code, env=env)
+
+    assert result.returncode == 0, result.stderr
+    backend, url = result.stdout.split()
+    assert backend == "S3Storage"
+    assert url.startswith("https://s3.storage.example/travelhub-media/listings/1/thumb.jpg?")
+    assert "Signature" in url or "X-Amz-Signature" in url
