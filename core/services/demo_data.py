@@ -1,7 +1,9 @@
-"""A small demo agency for the embedded default: users, clients, products,
-sales in every status, invoices (with their PDFs) and their entries.
-Idempotent: an existing demo agency is left as it is."""
+"""Demo data for the embedded default: the demo users, a small demo agency
+(clients, products, sales in every status, invoices with their PDFs, their
+entries), and what each app registers with `demo_data_register` (the
+rentals' demo listings, say). Idempotent: what exists is left as it is."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -19,6 +21,21 @@ DEMO_USERS = [
     ("demo-guest", "guest@travelhub.local", User.Role.GUEST, "Carmen", "Díaz"),
 ]
 INVOICE_SERIES = "F001"
+
+# name -> function making that app's demo data; returns a line saying what
+# it made, or None when it was there already.
+_demo_makers: dict[str, Callable[[], str | None]] = {}
+
+
+def demo_data_register(name: str, make: Callable[[], str | None]) -> None:
+    """Have `load_demo_data` make an app's demo data, after the users and the agency."""
+    _demo_makers[name] = make
+
+
+def demo_data_of_apps_create() -> list[str]:
+    """Run every registered maker; the lines of those that made something."""
+    made = [make() for make in _demo_makers.values()]
+    return [line for line in made if line]
 
 
 def demo_users_create() -> User:
