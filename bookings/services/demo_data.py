@@ -1,5 +1,5 @@
 """The rentals' demo: three listings of the demo host (Lima, Cusco,
-Máncora) with a photo each, published where the photo could be processed at
+Trujillo) with a photo each, published where the photo could be processed at
 once (the embedded default runs tasks in-process), some nights blocked and
 priced. Made by `python manage.py load_demo_data`; left alone once there."""
 
@@ -46,10 +46,10 @@ LISTINGS = [
         "colours": ((160, 70, 40), (240, 230, 200)),
     },
     {
-        "title": "Bungaló frente a la playa en Máncora",
+        "title": "Bungaló frente a la playa de Huanchaco",
         "description": "Cerca de las olas, con piscina y parrilla. Beachfront bungalow with a pool.",
-        "city": ("Máncora", "PE"),
-        "place": ("-4.105000", "-81.047000"),
+        "city": ("Trujillo", "PE"),
+        "place": ("-8.078000", "-79.121000"),
         "property_type": "bungalow",
         "max_guests": 4,
         "nightly_price": "95.00",

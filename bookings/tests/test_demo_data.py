@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_the_demo_host_gets_three_published_listings_once(api_client):
     peru = CountryFactory(code="PE", currency=CurrencyFactory(code="PEN"))
-    for name in ("Lima", "Cusco", "Máncora"):
+    for name in ("Lima", "Cusco", "Trujillo"):
         CityFactory(name=name, country=peru)
     AmenityFactory(code="wifi")
     demo_users_create()
@@ -25,6 +25,6 @@ def test_the_demo_host_gets_three_published_listings_once(api_client):
     assert made == "rentals demo created: 3 listings of demo-host, 3 published"
     assert rentals_demo_create() is None
     results = api_client.get("/api/listings/search/?q=playa").json()["results"]
-    assert [result["title"] for result in results] == ["Bungaló frente a la playa en Máncora"]
+    assert [result["title"] for result in results] == ["Bungaló frente a la playa de Huanchaco"]
     assert results[0]["cover_thumbnail"]
     assert Listing.objects.filter(status="published").count() == 3
