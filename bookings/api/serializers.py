@@ -2,6 +2,7 @@
 rules are in bookings.services; what it gets back is shaped here."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from rest_framework import serializers
 from bookings.cancellation import policy_rules_text
 from bookings.models import MAX_NIGHTS, Amenity, CancellationPolicy, Listing, ListingPhoto, PropertyType
 from bookings.selectors.availability import NightStatus
-from core.api.serializers.fields import money
+from core.api.serializers.fields import AmountField, money
 from core.models import City, Currency
 
 MAX_DESCRIPTION = 5000
@@ -84,6 +85,9 @@ class ListingSerializer(serializers.ModelSerializer):
     host = HostSerializer(read_only=True)
     city = CitySummarySerializer(read_only=True, allow_null=True)
     currency = serializers.CharField(source="currency.code", read_only=True, allow_null=True)
+    nightly_price = AmountField()
+    weekend_price = AmountField()
+    cleaning_fee = AmountField()
     amenities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
     cancellation_rules = serializers.SerializerMethodField()
@@ -215,7 +219,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 class NightSerializer(serializers.Serializer):
     date = serializers.DateField()
     status = serializers.ChoiceField(choices=NightStatus.choices)
-    price = money(allow_null=True)
+    price = AmountField(help_text="En la moneda del alojamiento.")
 
 
 class AvailabilitySerializer(serializers.Serializer):
@@ -226,14 +230,23 @@ class AvailabilitySerializer(serializers.Serializer):
     nights = NightSerializer(many=True)
 
 
+@dataclass(frozen=True)
+class Stay:
+    nights: int
+    total: Decimal
+    currency: Currency
+
+
 class StaySerializer(serializers.Serializer):
     nights = serializers.IntegerField()
-    total = money(help_text="Noches a su precio más la limpieza, en la moneda del alojamiento.")
+    total = AmountField(help_text="Noches a su precio más la limpieza, en la moneda del alojamiento.")
 
 
 class SearchResultSerializer(serializers.ModelSerializer):
     city = CitySummarySerializer(read_only=True)
     currency = serializers.CharField(source="currency.code")
+    nightly_price = AmountField()
+    cleaning_fee = AmountField()
     cover_thumbnail = serializers.SerializerMethodField()
     stay = serializers.SerializerMethodField()
     rating = serializers.SerializerMethodField()
@@ -268,7 +281,7 @@ class SearchResultSerializer(serializers.ModelSerializer):
         nights = self.context.get("nights")
         if not nights:
             return None
-        return StaySerializer({"nights": nights, "total": listing.stay_total}).data
+        return StaySerializer(Stay(nights, listing.stay_total, listing.currency)).data
 
     def get_rating(self, listing: Listing) -> float | None:
         # Reviews do not exist yet; the field is there so clients can lay it out.

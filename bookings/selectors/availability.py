@@ -12,6 +12,7 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import Listing, NightPrice, OccupiedRange
+from core.models import Currency
 
 # Friday and Saturday, as date.weekday() counts them.
 WEEKEND_NIGHTS = (4, 5)
@@ -29,6 +30,7 @@ class Night:
     date: datetime.date
     status: str
     price: Decimal | None
+    currency: Currency | None
 
 
 def night_price(listing: Listing, night: datetime.date, overrides: dict[datetime.date, Decimal]) -> Decimal | None:
@@ -57,5 +59,5 @@ def listing_nights(*, listing: Listing, start: datetime.date, end: datetime.date
     for offset in range((end - start).days):
         night = start + datetime.timedelta(days=offset)
         status = NightStatus.PAST if night < today else taken.get(night, NightStatus.AVAILABLE)
-        nights.append(Night(night, status, night_price(listing, night, overrides)))
+        nights.append(Night(night, status, night_price(listing, night, overrides), listing.currency))
     return nights

@@ -56,10 +56,10 @@ def test_each_night_has_its_status_and_price(api_client, host):
     assert nights[str(first)][0] == "booked"
     assert nights[str(first + datetime.timedelta(days=2))][0] == "available"
     assert nights[str(first + datetime.timedelta(days=10))][0] == "blocked"
-    assert nights[str(first + datetime.timedelta(days=20))][1] == "210.000"
-    assert nights[str(friday)][1] == "150.000"
-    assert nights[str(friday + datetime.timedelta(days=1))][1] == "150.000"  # Saturday
-    assert nights[str(friday + datetime.timedelta(days=2))][1] == "100.000"  # Sunday
+    assert nights[str(first + datetime.timedelta(days=20))][1] == "210.00"
+    assert nights[str(friday)][1] == "150.00"
+    assert nights[str(friday + datetime.timedelta(days=1))][1] == "150.00"  # Saturday
+    assert nights[str(friday + datetime.timedelta(days=2))][1] == "100.00"  # Sunday
     assert response.json()["currency"] == "PEN"
 
 
@@ -182,8 +182,8 @@ def test_hosts_price_nights_and_put_them_back(host_client, host):
     back = host_client.post(f"/api/listings/{listing.pk}/prices/", {**nights, "price": None}, format="json")
     too_precise = host_client.post(f"/api/listings/{listing.pk}/prices/", {**nights, "price": "80.505"}, format="json")
 
-    assert [night["price"] for night in priced.json()["nights"]] == ["80.500"] * 3
-    assert [night["price"] for night in back.json()["nights"]] == ["100.000"] * 3
+    assert [night["price"] for night in priced.json()["nights"]] == ["80.50"] * 3
+    assert [night["price"] for night in back.json()["nights"]] == ["100.00"] * 3
     assert too_precise.status_code == 400
 
 
@@ -227,10 +227,10 @@ def test_the_database_refuses_two_occupied_ranges_of_a_listing_that_overlap():
 @pytest.mark.parametrize(
     ("change", "night_after"),
     [
-        ("block", ("blocked", "100.000")),
-        ("unblock", ("available", "100.000")),
-        ("price", ("available", "75.000")),
-        ("listing_price", ("available", "120.000")),
+        ("block", ("blocked", "100.00")),
+        ("unblock", ("available", "100.00")),
+        ("price", ("available", "75.00")),
+        ("listing_price", ("available", "120.00")),
     ],
 )
 def test_every_kind_of_change_reaches_the_cached_calendar(

@@ -65,7 +65,7 @@ def test_a_guest_becomes_a_host_and_drafts_a_listing(lima):
     assert body["host"]["id"] == guest.pk
     assert body["city"] == {"id": lima.pk, "name": "Lima", "country": "PE"}
     assert body["amenities"] == ["wifi"]
-    assert body["nightly_price"] == "180.000"
+    assert body["nightly_price"] == "180.00"
     assert body["cancellation_rules"][0].startswith("Hasta 14 días antes")
 
 

@@ -183,7 +183,7 @@ def test_the_stay_price_counts_weekend_and_priced_nights_and_the_cleaning(api_cl
     response = api_client.get(f"/api/listings/search/?city={listing.city_id}&check_in={friday}&check_out={monday}")
 
     (result,) = response.json()["results"]
-    assert result["stay"] == {"nights": 3, "total": "420.000"}  # 150 + 150 + 90 + 30
+    assert result["stay"] == {"nights": 3, "total": "420.00"}  # 150 + 150 + 90 + 30
     assert result["cover_thumbnail"].endswith(".jpg")
     assert result["rating"] is None
 
