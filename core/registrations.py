@@ -121,6 +121,12 @@ periodic_entry_register(
     at=("30", "2"),
 )
 periodic_entry_register(
+    "idempotency keys clean-up",
+    task="core.idempotent_requests_forget",
+    why="Keys are kept 24 h; an hourly sweep keeps the table to about a day of requests.",
+    every_seconds=60 * 60,
+)
+periodic_entry_register(
     "catalog cache warm-up",
     task="core.warmup_cache",
     why="Cities are cached for 30 min (countries 1 h); warming every 25 min refills them before they expire.",

@@ -12,6 +12,7 @@ from django.db import OperationalError
 from core.services.analytics import analytics_buffers_flush, analytics_daily_job, analytics_retention
 from core.services.analytics_partitions import analytics_partitions_ensure
 from core.services.cache_warmup import warm_catalog_caches
+from core.services.idempotency import idempotent_requests_forget
 from core.services.invoicing import invoice_pdf_generate
 from core.services.notification_queue import (
     notification_deliveries_retry_due,
@@ -32,6 +33,12 @@ from core.services.webhooks import webhook_deliveries_send_due, webhook_events_f
 def task_outbox_resend_task() -> int:
     """Send the task messages that did not reach the broker after their commit."""
     return task_outbox_resend()
+
+
+@shared_task(name="core.idempotent_requests_forget")
+def idempotent_requests_forget_task() -> int:
+    """Drop the Idempotency-Keys older than a day."""
+    return idempotent_requests_forget()
 
 
 @shared_task(name="core.warmup_cache")

@@ -5,6 +5,7 @@ Celery tasks executed eagerly in-process and e-mail printed to the console.
 Production sets DATABASE_URL, REDIS_URL (cache, broker) and SECRET_KEY.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -104,8 +105,11 @@ if IS_POSTGRESQL:
     # Tests run in "test_<database of DATABASE_URL>" (Django's default): runs
     # against different databases of one server never share a test database.
 else:
-    # Several threads (the dev server, tests) write to one SQLite file.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Several threads (the dev server, tests) write to one SQLite file; each
+    # transaction takes the write lock when it begins, so writers queue
+    # instead of failing on a lock upgrade (SQLite has no row locks: this is
+    # how calendars are written one at a time there).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Covering indexes (INCLUDE) serve the listing search on PostgreSQL; SQLite
@@ -377,6 +381,23 @@ NOTIFICATION_PUSH_FILE = env.str("NOTIFICATION_PUSH_FILE", default=str(BASE_DIR 
 # Only tests and local development send webhooks to loopback or private addresses.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15)
+# Rentals: the platform's fee on each stay (% of the nights), taxes on the
+# whole stay if the deployment charges them, and how long a guest has to pay.
+BOOKING_SERVICE_FEE_PERCENT = Decimal(env.str("BOOKING_SERVICE_FEE_PERCENT", default="10"))
+BOOKING_TAX_PERCENT = Decimal(env.str("BOOKING_TAX_PERCENT", default="0"))
+BOOKING_PAYMENT_MINUTES = env.int("BOOKING_PAYMENT_MINUTES", default=30)
+# The tax included in the platform's fees, for the books (IGV in Peru).
+MARKETPLACE_FEE_TAX_PERCENT = Decimal(env.str("MARKETPLACE_FEE_TAX_PERCENT", default="18"))
+# The payment provider: "fake" (development and tests: tokens that succeed,
+# decline, ask for 3-D Secure or time out) or "stripe" (PaymentIntents API).
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="fake")
+PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="whsec_travelhub_development_only")
+# A provider's webhook older (or newer) than this is refused: replays of old captures fail.
+PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=15)
+
 # Where analytics rows wait before their table (core.services.analytics):
 # "auto" buffers them in Redis only when Redis persists them (append-only
 # file on), "redis" always, "database" never (written at once).

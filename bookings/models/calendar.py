@@ -28,6 +28,15 @@ class OccupiedRange(models.Model):
     start_date = models.DateField(_("desde"))
     end_date = models.DateField(_("hasta (excluida)"))
     kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices)
+    # The booking holding these nights (kind booking); deleted with it when it stops holding them.
+    booking = models.OneToOneField(
+        "bookings.Booking",
+        verbose_name=_("reserva"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="occupied_range",
+    )
     note = models.CharField(_("nota"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
 

@@ -1,6 +1,7 @@
 from core.models.accounting import Account, JournalEntry, JournalLine
 from core.models.analytics import AnalyticsEvent, DailyMetric, ExternalApiLog, ListingView, UserActivity
 from core.models.catalogs import Airline, Airport, City, Country, Currency
+from core.models.idempotency import IdempotentRequest
 from core.models.invoicing import Invoice, InvoiceLine, InvoiceSeries
 from core.models.notifications import (
     Channel,
@@ -28,6 +29,7 @@ __all__ = [
     "Currency",
     "DailyMetric",
     "ExternalApiLog",
+    "IdempotentRequest",
     "ImportedTicket",
     "Invoice",
     "InvoiceLine",

@@ -37,6 +37,8 @@ class JournalEntry(models.Model):
         INVOICE_ISSUED = "invoice_issued", _("Factura emitida")
         INVOICE_VOIDED = "invoice_voided", _("Factura anulada")
         PAYMENT_RECEIVED = "payment_received", _("Pago recibido")
+        MARKETPLACE_CHARGE = "marketplace_charge", _("Cobro del marketplace")
+        MARKETPLACE_REFUND = "marketplace_refund", _("Reembolso del marketplace")
         MANUAL = "manual", _("Manual")
 
     date = models.DateField(_("fecha"))

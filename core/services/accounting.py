@@ -6,18 +6,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
 from core.models import Account, Currency, Invoice, JournalEntry, JournalLine, Payment
+from core.money import round_money
 
 # Accounts the automatic entries use (codes of the default chart, load_chart_of_accounts).
 RECEIVABLE_ACCOUNT = "1212"
 BANK_ACCOUNT = "1041"
 SERVICE_REVENUE_ACCOUNT = "7041"
 SALES_TAX_ACCOUNT = "40111"
+# The marketplace: what guests pay for a host's stay is held for the host;
+# the platform's service fee (tax included) is its revenue.
+PAYEE_PAYABLE_ACCOUNT = "4699"
+PLATFORM_FEE_REVENUE_ACCOUNT = "7049"
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,72 @@ def journal_post_payment_received(payment: Payment) -> JournalEntry:
     )
 
 
+@dataclass(frozen=True)
+class MarketplaceAmounts:
+    """Money that moved for a marketplace sale, split by whose it is: the
+    payee's (a host's, held as a payable), taxes collected with it, and the
+    platform's fee with its tax included."""
+
+    payee: Decimal
+    taxes: Decimal
+    fee: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.payee + self.taxes + self.fee
+
+
+def _marketplace_lines(amounts: MarketplaceAmounts, currency: Currency) -> list[LineSpec]:
+    """The credits of money received: the fee split into revenue and its tax."""
+    rate = settings.MARKETPLACE_FEE_TAX_PERCENT
+    fee_revenue = round_money(amounts.fee * 100 / (100 + rate), currency.minor_units)
+    return [
+        LineSpec(PAYEE_PAYABLE_ACCOUNT, credit=amounts.payee),
+        LineSpec(SALES_TAX_ACCOUNT, credit=amounts.taxes + amounts.fee - fee_revenue),
+        LineSpec(PLATFORM_FEE_REVENUE_ACCOUNT, credit=fee_revenue),
+    ]
+
+
+def _marketplace_accounts_ensure() -> None:
+    """Money that arrived is booked even where nobody loaded the chart yet."""
+    codes = {BANK_ACCOUNT, PAYEE_PAYABLE_ACCOUNT, SALES_TAX_ACCOUNT, PLATFORM_FEE_REVENUE_ACCOUNT}
+    if Account.objects.filter(code__in=codes).count() < len(codes):
+        chart_of_accounts_load()
+
+
+def journal_post_marketplace_charge(
+    *, charge_id: int, date: datetime.date, description: str, currency: Currency, amounts: MarketplaceAmounts
+) -> JournalEntry:
+    """A guest's payment: to the bank, held for the payee, the fee as revenue. Once per charge."""
+    _marketplace_accounts_ensure()
+    return journal_entry_post(
+        date=date,
+        description=description,
+        currency=currency,
+        source=JournalEntry.Source.MARKETPLACE_CHARGE,
+        source_id=charge_id,
+        lines=[LineSpec(BANK_ACCOUNT, debit=amounts.total), *_marketplace_lines(amounts, currency)],
+    )
+
+
+def journal_post_marketplace_refund(
+    *, refund_id: int, date: datetime.date, description: str, currency: Currency, amounts: MarketplaceAmounts
+) -> JournalEntry:
+    """Money given back: the charge's entry reversed for these amounts. Once per refund."""
+    _marketplace_accounts_ensure()
+    return journal_entry_post(
+        date=date,
+        description=description,
+        currency=currency,
+        source=JournalEntry.Source.MARKETPLACE_REFUND,
+        source_id=refund_id,
+        lines=[
+            *(LineSpec(line.account_code, debit=line.credit) for line in _marketplace_lines(amounts, currency)),
+            LineSpec(BANK_ACCOUNT, credit=amounts.total),
+        ],
+    )
+
+
 # A compact chart in the spirit of the Peruvian PCGE: enough for the agency's
 # automatic entries and the usual manual ones. (code, name, type, parent code)
 DEFAULT_CHART: list[tuple[str, str, str, str | None]] = [
@@ -169,6 +241,9 @@ DEFAULT_CHART: list[tuple[str, str, str, str | None]] = [
     ("40111", "IGV – Cuenta propia", Account.Type.LIABILITY, "4011"),
     ("42", "Cuentas por pagar comerciales – terceros", Account.Type.LIABILITY, None),
     ("4212", "Facturas recibidas por pagar", Account.Type.LIABILITY, "42"),
+    ("46", "Cuentas por pagar diversas – terceros", Account.Type.LIABILITY, None),
+    ("469", "Otras cuentas por pagar diversas", Account.Type.LIABILITY, "46"),
+    ("4699", "Cobros por cuenta de anfitriones", Account.Type.LIABILITY, "469"),
     ("50", "Capital", Account.Type.EQUITY, None),
     ("501", "Capital social", Account.Type.EQUITY, "50"),
     ("59", "Resultados acumulados", Account.Type.EQUITY, None),
@@ -179,6 +254,7 @@ DEFAULT_CHART: list[tuple[str, str, str, str | None]] = [
     ("70", "Ventas", Account.Type.INCOME, None),
     ("704", "Prestación de servicios", Account.Type.INCOME, "70"),
     ("7041", "Servicios de agencia de viajes", Account.Type.INCOME, "704"),
+    ("7049", "Tarifas de servicio del marketplace", Account.Type.INCOME, "704"),
     ("75", "Otros ingresos de gestión", Account.Type.INCOME, None),
     ("759", "Otros ingresos de gestión", Account.Type.INCOME, "75"),
 ]
