@@ -45,7 +45,8 @@ def rentals(staff_user, django_capture_on_commit_callbacks):
         status=Listing.Status.DRAFT, city=None, latitude=None, longitude=None, currency=None, nightly_price=None
     )
     ReadyPhotoFactory(listing=draft, status="failed", thumb_jpeg="", failure_reason="La imagen no se pudo leer.")
-    # The staff user's trips: one pending (its card declined), one paid then cancelled (a charge and a refund), one paying with 3-D Secure.
+    # The staff user's trips: one pending (its card declined), one paid then
+    # cancelled (a charge and a refund), one paying with 3-D Secure.
     stay = NEXT_MONTH + datetime.timedelta(days=12)
     declined = booking_create(guest=staff_user, listing_id=complete.pk, check_in=stay, check_out=stay + DAY, guests=1)
     booking_pay(booking_id=declined.pk, token="tok_declined")
