@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.cancellation import policy_rules_text
@@ -15,6 +16,15 @@ from core.api.serializers.fields import AmountField, money
 from core.models import City, Currency
 
 MAX_DESCRIPTION = 5000
+
+
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "15:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time at the listing ("15:00"): no time zone, so not
+    OpenAPI's `time` format, which requires one."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
 
 
 class AmenitySerializer(serializers.ModelSerializer):
@@ -91,6 +101,8 @@ class ListingSerializer(serializers.ModelSerializer):
     amenities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
     cancellation_rules = serializers.SerializerMethodField()
+    check_in_time = LocalTimeField(read_only=True)
+    check_out_time = LocalTimeField(read_only=True)
 
     class Meta:
         model = Listing
@@ -159,8 +171,8 @@ class ListingInputSerializer(serializers.Serializer):
     )
     min_nights = serializers.IntegerField(min_value=1, max_value=MAX_NIGHTS, required=False)
     max_nights = serializers.IntegerField(min_value=1, max_value=MAX_NIGHTS, required=False)
-    check_in_time = serializers.TimeField(required=False)
-    check_out_time = serializers.TimeField(required=False)
+    check_in_time = LocalTimeField(required=False)
+    check_out_time = LocalTimeField(required=False)
     cancellation_policy = serializers.ChoiceField(choices=CancellationPolicy.choices, required=False)
 
 
