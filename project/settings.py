@@ -394,6 +394,9 @@ PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="fake")
 PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="whsec_travelhub_development_only")
 # A provider's webhook older (or newer) than this is refused: replays of old captures fail.
 PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# How long a provider's webhook waits for a payment another request is
+# writing; past it the webhook answers 503 and the provider retries.
+PAYMENT_WEBHOOK_LOCK_TIMEOUT_MS = env.int("PAYMENT_WEBHOOK_LOCK_TIMEOUT_MS", default=5000)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=15)

@@ -50,7 +50,7 @@ def booking_quote(
     """The price of the stay, once it passes every check a booking makes
     except the availability of its nights."""
     if listing.status != Listing.Status.PUBLISHED:
-        raise NotFound()
+        raise _not_bookable()
     if listing.host_id == guest.pk:
         raise Conflict(_("No puede reservar su propio alojamiento."), code="own_listing")
     if guests > listing.max_guests:
@@ -89,11 +89,11 @@ def booking_create(
     now = now or timezone.now()
     listing = Listing.objects.select_related("currency", "host").filter(pk=listing_id).first()
     if listing is None:
-        raise NotFound()
+        raise _not_bookable()
     price = booking_quote(guest=guest, listing=listing, check_in=check_in, check_out=check_out, guests=guests)
     with transaction.atomic():
         # A friendly refusal for the common case; the constraint below is the guarantee.
-        if OccupiedRange.objects.filter(listing=listing, start_date__lt=check_out, end_date__gt=check_in).exists():
+        if not _nights_look_free(listing, check_in, check_out):
             raise _dates_taken()
         booking = Booking.objects.create(
             listing=listing,
@@ -119,6 +119,12 @@ def booking_create(
     return booking
 
 
+def _nights_look_free(listing: Listing, check_in: datetime.date, check_out: datetime.date) -> bool:
+    """No booking or block holds one of the nights, as far as this
+    transaction can see (another may be taking them at this moment)."""
+    return not OccupiedRange.objects.filter(listing=listing, start_date__lt=check_out, end_date__gt=check_in).exists()
+
+
 def booking_nights_take(booking: Booking) -> bool:
     """Hold the booking's nights (in a savepoint). False when another booking
     or a block holds one of them: on PostgreSQL the exclusion constraint says so."""
@@ -140,6 +146,10 @@ def booking_nights_take(booking: Booking) -> bool:
 def _nights_free(booking: Booking) -> None:
     OccupiedRange.objects.filter(booking=booking).delete()
     listing_calendar_invalidate(booking.listing, booking.check_in, booking.check_out)
+
+
+def _not_bookable() -> InvalidInput:
+    return InvalidInput(_("El alojamiento no existe o no admite reservas."), code="not_bookable", field="listing")
 
 
 def _dates_taken() -> Conflict:

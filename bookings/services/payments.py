@@ -15,7 +15,7 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -145,6 +145,7 @@ def payment_webhook_apply(*, provider_name: str, body: bytes, signature: str, no
     except (ValueError, KeyError, TypeError) as malformed:
         raise InvalidInput(_("El evento no tiene la forma esperada."), code="malformed_event") from malformed
     with transaction.atomic():
+        _lock_wait_limit()
         try:
             with transaction.atomic():
                 ProviderEvent.objects.create(
@@ -153,6 +154,15 @@ def payment_webhook_apply(*, provider_name: str, body: bytes, signature: str, no
         except IntegrityError:
             return "duplicate"
         return "applied" if _event_apply(provider_name, event) else "ignored"
+
+
+def _lock_wait_limit() -> None:
+    """A webhook waits for a busy payment row only so long (PostgreSQL): past
+    that it fails, rolls back and answers 503, and the provider sends it again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            limit = f"{settings.PAYMENT_WEBHOOK_LOCK_TIMEOUT_MS}ms"
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [limit])
 
 
 def _event_apply(provider_name: str, event: ProviderEventData) -> bool:

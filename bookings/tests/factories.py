@@ -1,13 +1,20 @@
 import datetime
+import json
+import time
+import uuid
 from decimal import Decimal
 from io import BytesIO
 
 import factory
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 from PIL import Image
 
-from bookings.models import Amenity, Listing, ListingPhoto, OccupiedRange
+from bookings.models import Amenity, Booking, Listing, ListingPhoto, OccupiedRange
+from bookings.providers import webhook_signature
+from bookings.services.bookings import booking_create
 from bookings.services.listings import listing_search_index_refresh
 from core.tests.factories import CityFactory, CurrencyFactory, UserFactory
 
@@ -79,3 +86,34 @@ class ReadyPhotoFactory(DjangoModelFactory):
 
 def occupy(listing: Listing, start: datetime.date, end: datetime.date, kind: str = "booking") -> OccupiedRange:
     return OccupiedRange.objects.create(listing=listing, start_date=start, end_date=end, kind=kind)
+
+
+def stay_dates(days_ahead: int = 10, nights: int = 3) -> tuple[datetime.date, datetime.date]:
+    """A stay starting `days_ahead` days from today (business time zone)."""
+    check_in = timezone.localdate() + datetime.timedelta(days=days_ahead)
+    return check_in, check_in + datetime.timedelta(days=nights)
+
+
+def book(listing: Listing, guest=None, *, days_ahead: int = 10, nights: int = 3, guests: int = 1) -> Booking:
+    """A booking made through the service, pending payment."""
+    check_in, check_out = stay_dates(days_ahead, nights)
+    return booking_create(
+        guest=guest or UserFactory(), listing_id=listing.pk, check_in=check_in, check_out=check_out, guests=guests
+    )
+
+
+def signed_event(
+    event_type: str, charge_id: str, *, event_id: str | None = None, timestamp: int | None = None, secret: str = ""
+) -> tuple[bytes, str]:
+    """A provider webhook (Stripe's shape) and its signature header value."""
+    body = json.dumps(
+        {
+            "id": event_id or f"evt_{uuid.uuid4().hex}",
+            "type": event_type,
+            "data": {"object": {"id": charge_id, "object": "payment_intent"}},
+        }
+    ).encode()
+    signature = webhook_signature(
+        body=body, secret=secret or settings.PAYMENT_WEBHOOK_SECRET, timestamp=timestamp or int(time.time())
+    )
+    return body, signature
