@@ -92,9 +92,6 @@ def booking_create(
         raise _not_bookable()
     price = booking_quote(guest=guest, listing=listing, check_in=check_in, check_out=check_out, guests=guests)
     with transaction.atomic():
-        # A friendly refusal for the common case; the constraint below is the guarantee.
-        if not _nights_look_free(listing, check_in, check_out):
-            raise _dates_taken()
         booking = Booking.objects.create(
             listing=listing,
             guest=guest,
@@ -127,7 +124,11 @@ def _nights_look_free(listing: Listing, check_in: datetime.date, check_out: date
 
 def booking_nights_take(booking: Booking) -> bool:
     """Hold the booking's nights (in a savepoint). False when another booking
-    or a block holds one of them: on PostgreSQL the exclusion constraint says so."""
+    or a block holds one of them: the check says so in the common case; two
+    transactions that both passed it at once are told by the exclusion
+    constraint on PostgreSQL (on SQLite they cannot: writers take turns)."""
+    if not _nights_look_free(booking.listing, booking.check_in, booking.check_out):
+        return False
     try:
         with transaction.atomic():
             OccupiedRange.objects.create(
