@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +38,7 @@ from core.services.task_dispatch import task_send_on_commit
 from core.services.webhooks import webhook_event_emit
 
 Status = Booking.Status
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 ACTIVE = (Status.PENDING_PAYMENT, Status.CONFIRMED)
 
 
@@ -139,6 +140,13 @@ def booking_nights_take(booking: Booking) -> bool:
                 booking=booking,
             )
     except IntegrityError:
+        return False
+    except OperationalError as error:
+        # Stays that overlap in a chain, written at once, wait on each other's
+        # uncommitted nights; PostgreSQL breaks the cycle by failing one of
+        # them (only this savepoint): its nights are being taken.
+        if getattr(error.__cause__, "pgcode", None) != DEADLOCK_DETECTED:
+            raise
         return False
     listing_calendar_invalidate(booking.listing, booking.check_in, booking.check_out)
     return True
@@ -271,10 +279,8 @@ def bookings_expire_unpaid(*, now: datetime.datetime | None = None, batch_size: 
     (SKIP LOCKED). Returns how many it expired."""
     now = now or timezone.now()
     with transaction.atomic():
-        due = Booking.objects.filter(status=Status.PENDING_PAYMENT, payment_deadline__lt=now).order_by(
-            "payment_deadline"
-        )
-        bookings = list(_skip_locked(due).select_related("listing", "currency", "guest", "host")[:batch_size])
+        due = Booking.objects.filter(status=Status.PENDING_PAYMENT, payment_deadline__lt=now)
+        bookings = _due_batch(due.order_by("payment_deadline"), batch_size)
         for booking in bookings:
             booking.status, booking.ended_at, booking.updated_at = Status.EXPIRED, now, now
             _nights_free(booking)
@@ -289,7 +295,7 @@ def bookings_complete(*, today: datetime.date | None = None, batch_size: int = 5
     now = timezone.now()
     with transaction.atomic():
         due = Booking.objects.filter(status=Status.CONFIRMED, check_out__lte=today).order_by("check_out")
-        bookings = list(_skip_locked(due).select_related("listing", "currency", "guest", "host")[:batch_size])
+        bookings = _due_batch(due, batch_size)
         for booking in bookings:
             booking.status, booking.ended_at, booking.updated_at = Status.COMPLETED, now, now
             _announce(booking, "booking_completed", "booking.completed")
@@ -297,7 +303,14 @@ def bookings_complete(*, today: datetime.date | None = None, batch_size: int = 5
     return len(bookings)
 
 
-def _skip_locked(bookings):
+def _due_batch(due: QuerySet[Booking], batch_size: int) -> list[Booking]:
+    """A batch of the due bookings, each locked for this transaction."""
+    return list(_locked_skipping_taken(due).select_related("listing", "currency", "guest", "host")[:batch_size])
+
+
+def _locked_skipping_taken(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Rows another sweep holds are skipped, so two sweeps never expire (and
+    announce) one booking twice. SQLite has one writer at a time anyway."""
     if connection.features.has_select_for_update_skip_locked:
         return bookings.select_for_update(skip_locked=True, of=("self",))
     return bookings
