@@ -1,8 +1,9 @@
 """Stripe's PaymentIntents API over HTTP: a charge is a PaymentIntent
 created and confirmed with the guest's payment method, 3-D Secure is its
 `requires_action` status with a redirect, a refund is a Refund of it.
-Requests carry an Idempotency-Key; a timeout or a 5xx is ProviderUnavailable
-(the outcome is unknown until the webhook). Webhooks are checked against the
+Requests carry an Idempotency-Key; a timeout, a 5xx or a 409 (a request
+with the same key still running) is ProviderUnavailable (the outcome is
+unknown until the webhook). Webhooks are checked against the
 `Stripe-Signature` scheme."""
 
 import json
@@ -36,6 +37,10 @@ class StripeProvider:
                 "currency": currency.code.lower(),
                 "payment_method": token,
                 "confirm": "true",
+                # After 3-D Secure the intent waits for our confirm (booking_pay_confirm);
+                # with Stripe's default, automatic, it is charged at once and that
+                # confirm is refused (payment_intent_unexpected_state), read as a decline.
+                "confirmation_method": "manual",
                 "return_url": settings.PUBLIC_BASE_URL.rstrip("/") + "/payments/return",
             },
             idempotency_key,
@@ -71,7 +76,9 @@ class StripeProvider:
             )
         except urllib3.exceptions.HTTPError as error:
             raise ProviderUnavailable(f"{type(error).__name__}: {error}") from error
-        if response.status >= 500:
+        # 409: Stripe is still working on a request with this Idempotency-Key; its
+        # outcome is as unknown as a 5xx's (and is no decline).
+        if response.status == 409 or response.status >= 500:
             raise ProviderUnavailable(f"the provider answered {response.status}")
         try:
             return json.loads(response.data)
