@@ -12,6 +12,9 @@ from typing import Protocol
 
 from core.models import Currency
 
+# The metadata key our payment's id travels under to the provider and back.
+PAYMENT_REFERENCE = "travelhub_payment"
+
 
 class ProviderUnavailable(Exception):
     """The provider could not be reached or did not answer in time: the
@@ -48,12 +51,16 @@ class ProviderEventData:
     charge_id: str | None
     outcome: str | None
     failure_reason: str = ""
+    # Our payment's id, as the charge carried it (metadata), if it did.
+    payment_reference: str = ""
 
 
 class PaymentProvider(Protocol):
     name: str
 
-    def charge(self, *, amount: Decimal, currency: Currency, token: str, idempotency_key: str) -> Charge: ...
+    def charge(
+        self, *, amount: Decimal, currency: Currency, token: str, reference: str, idempotency_key: str
+    ) -> Charge: ...
 
     def confirm(self, *, charge_id: str, idempotency_key: str) -> Charge: ...
 
@@ -93,7 +100,7 @@ def webhook_signature_check(
 
 def stripe_style_event(body: bytes) -> ProviderEventData:
     """A webhook event in Stripe's shape (both providers here send it):
-    {"id", "type", "data": {"object": {"id", "status", "last_payment_error"}}}."""
+    {"id", "type", "data": {"object": {"id", "status", "last_payment_error", "metadata"}}}."""
     event = json.loads(body)
     charge = event.get("data", {}).get("object", {})
     outcome = {"payment_intent.succeeded": "succeeded", "payment_intent.payment_failed": "failed"}.get(event["type"])
@@ -104,4 +111,5 @@ def stripe_style_event(body: bytes) -> ProviderEventData:
         charge_id=charge.get("id"),
         outcome=outcome,
         failure_reason=str(error.get("message", ""))[:300],
+        payment_reference=str((charge.get("metadata") or {}).get(PAYMENT_REFERENCE, "")),
     )

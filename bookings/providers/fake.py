@@ -32,7 +32,9 @@ def _id(prefix: str, idempotency_key: str) -> str:
 class FakeProvider:
     name = "fake"
 
-    def charge(self, *, amount: Decimal, currency: Currency, token: str, idempotency_key: str) -> Charge:
+    def charge(
+        self, *, amount: Decimal, currency: Currency, token: str, reference: str, idempotency_key: str
+    ) -> Charge:
         charge_id = _id("fake_ch", idempotency_key)
         if token == "tok_visa":
             return Charge("succeeded", charge_id)

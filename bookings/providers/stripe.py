@@ -13,6 +13,7 @@ import urllib3
 from django.conf import settings
 
 from bookings.providers.base import (
+    PAYMENT_REFERENCE,
     Charge,
     ProviderEventData,
     ProviderUnavailable,
@@ -29,7 +30,9 @@ _pool = urllib3.PoolManager(retries=False)
 class StripeProvider:
     name = "stripe"
 
-    def charge(self, *, amount: Decimal, currency: Currency, token: str, idempotency_key: str) -> Charge:
+    def charge(
+        self, *, amount: Decimal, currency: Currency, token: str, reference: str, idempotency_key: str
+    ) -> Charge:
         intent = self._post(
             "/v1/payment_intents",
             {
@@ -42,6 +45,9 @@ class StripeProvider:
                 # confirm is refused (payment_intent_unexpected_state), read as a decline.
                 "confirmation_method": "manual",
                 "return_url": settings.PUBLIC_BASE_URL.rstrip("/") + "/payments/return",
+                # Comes back in the intent's webhooks: a charge whose answer was
+                # lost (no intent id kept) is still found.
+                f"metadata[{PAYMENT_REFERENCE}]": reference,
             },
             idempotency_key,
         )
@@ -77,8 +83,9 @@ class StripeProvider:
         except urllib3.exceptions.HTTPError as error:
             raise ProviderUnavailable(f"{type(error).__name__}: {error}") from error
         # 409: Stripe is still working on a request with this Idempotency-Key; its
-        # outcome is as unknown as a 5xx's (and is no decline).
-        if response.status == 409 or response.status >= 500:
+        # outcome is as unknown as a 5xx's (and is no decline). 401/403 (our key)
+        # and 429 (rate limit) are ours to fix or wait out, not the guest's card.
+        if response.status in (401, 403, 409, 429) or response.status >= 500:
             raise ProviderUnavailable(f"the provider answered {response.status}")
         try:
             return json.loads(response.data)

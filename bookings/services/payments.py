@@ -68,6 +68,7 @@ def booking_pay(*, booking_id: int, token: str, now: datetime.datetime | None = 
             amount=payment.amount,
             currency=payment.currency,
             token=token,
+            reference=str(payment.pk),
             idempotency_key=f"travelhub-payment-{payment.pk}",
         )
     except ProviderUnavailable as unknown:
@@ -82,7 +83,11 @@ def booking_pay_confirm(*, payment: BookingPayment, now: datetime.datetime | Non
         raise Conflict(_("Este pago no espera una autenticación."), code="invalid_transition")
     provider = payment_provider(payment.provider)
     try:
-        charge = provider.confirm(charge_id=payment.provider_id, idempotency_key=f"travelhub-confirm-{payment.pk}")
+        # A key per state of the payment: a confirm sent before the guest
+        # authenticated must not be the answer to the one sent after.
+        charge = provider.confirm(
+            charge_id=payment.provider_id, idempotency_key=f"travelhub-confirm-{payment.pk}-{payment.version}"
+        )
     except ProviderUnavailable:
         return payment
     return payment_outcome_record(payment=payment, charge=charge, now=now)
@@ -168,11 +173,11 @@ def _lock_wait_limit() -> None:
 def _event_apply(provider_name: str, event: ProviderEventData) -> bool:
     if not (event.charge_id and event.outcome):
         return False
-    payment = (
-        BookingPayment.objects.select_for_update()
-        .filter(provider=provider_name, provider_id=event.charge_id, kind=Kind.CHARGE)
-        .first()
-    )
+    charges = BookingPayment.objects.select_for_update().filter(provider=provider_name, kind=Kind.CHARGE)
+    payment = charges.filter(provider_id=event.charge_id).first()
+    if payment is None and event.payment_reference.isdigit():
+        # A charge whose answer never came back has no provider id yet: found by ours.
+        payment = charges.filter(pk=int(event.payment_reference), provider_id__isnull=True).first()
     if payment is None or payment.status not in UNSETTLED:
         return False
     payment_outcome_record(

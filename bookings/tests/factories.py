@@ -14,6 +14,7 @@ from PIL import Image
 
 from bookings.models import Amenity, Booking, Listing, ListingPhoto, OccupiedRange
 from bookings.providers import webhook_signature
+from bookings.providers.base import PAYMENT_REFERENCE
 from bookings.services.bookings import booking_create
 from bookings.services.listings import listing_search_index_refresh
 from core.tests.factories import CityFactory, CurrencyFactory, UserFactory
@@ -103,15 +104,19 @@ def book(listing: Listing, guest=None, *, days_ahead: int = 10, nights: int = 3,
 
 
 def signed_event(
-    event_type: str, charge_id: str, *, event_id: str | None = None, timestamp: int | None = None, secret: str = ""
+    event_type: str,
+    charge_id: str,
+    *,
+    reference: str = "",
+    event_id: str | None = None,
+    timestamp: int | None = None,
+    secret: str = "",
 ) -> tuple[bytes, str]:
-    """A provider webhook (Stripe's shape) and its signature header value."""
+    """A provider webhook (Stripe's shape) and its signature header value;
+    `reference` is our payment's id, as the charge carried it."""
+    charge = {"id": charge_id, "object": "payment_intent", "metadata": {PAYMENT_REFERENCE: reference}}
     body = json.dumps(
-        {
-            "id": event_id or f"evt_{uuid.uuid4().hex}",
-            "type": event_type,
-            "data": {"object": {"id": charge_id, "object": "payment_intent"}},
-        }
+        {"id": event_id or f"evt_{uuid.uuid4().hex}", "type": event_type, "data": {"object": charge}}
     ).encode()
     signature = webhook_signature(
         body=body, secret=secret or settings.PAYMENT_WEBHOOK_SECRET, timestamp=timestamp or int(time.time())

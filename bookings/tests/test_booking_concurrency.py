@@ -183,13 +183,15 @@ def replay_at_once(body: bytes, signature: str) -> list[dict]:
 @pytest.fixture
 def charge_in_flight() -> BookingPayment:
     booking = book(ListingFactory())
-    payment = booking_pay(booking_id=booking.pk, token="tok_timeout")
-    BookingPayment.objects.filter(pk=payment.pk).update(provider_id="fake_ch_replayed")
-    return payment
+    return booking_pay(booking_id=booking.pk, token="tok_timeout")  # the provider did not answer
 
 
 def test_a_webhook_replayed_at_once_is_applied_once(charge_in_flight):
-    results = replay_at_once(*signed_event("payment_intent.succeeded", "fake_ch_replayed", event_id="evt_replayed"))
+    results = replay_at_once(
+        *signed_event(
+            "payment_intent.succeeded", "fake_ch_replayed", reference=str(charge_in_flight.pk), event_id="evt_replayed"
+        )
+    )
 
     assert results == ["applied"] + ["duplicate"] * (REPLAYS - 1)
     booking = Booking.objects.get(pk=charge_in_flight.booking_id)
@@ -206,7 +208,11 @@ def test_control_without_the_event_id_constraint_replays_are_processed_again(
         "ALTER TABLE bookings_providerevent ADD CONSTRAINT provider_event_once UNIQUE (provider, event_id)",
     )
 
-    results = replay_at_once(*signed_event("payment_intent.succeeded", "fake_ch_replayed", event_id="evt_replayed"))
+    results = replay_at_once(
+        *signed_event(
+            "payment_intent.succeeded", "fake_ch_replayed", reference=str(charge_in_flight.pk), event_id="evt_replayed"
+        )
+    )
 
     assert "duplicate" not in results
 

@@ -106,18 +106,20 @@ def expired_with_charge_in_flight(listing) -> tuple[Booking, BookingPayment]:
     """A booking whose provider did not answer the charge, then its deadline passed."""
     booking = book(listing)
     payment = booking_pay(booking_id=booking.pk, token="tok_timeout")
-    assert payment.status == "processing"
-    # The provider's webhook names its charge; this one got its id from the provider's answer.
-    BookingPayment.objects.filter(pk=payment.pk).update(provider_id=f"fake_ch_late_{payment.pk}")
+    assert (payment.status, payment.provider_id) == ("processing", None)
     bookings_expire_unpaid(now=booking.payment_deadline + datetime.timedelta(seconds=1))
-    payment.refresh_from_db()
     return booking, payment
+
+
+def late_success(payment: BookingPayment) -> tuple[bytes, str]:
+    """The provider's word that the charge went through, naming it and our payment."""
+    return signed_event("payment_intent.succeeded", f"fake_ch_late_{payment.pk}", reference=str(payment.pk))
 
 
 def test_a_payment_after_expiry_confirms_the_booking_if_its_nights_are_free(listing):
     booking, payment = expired_with_charge_in_flight(listing)
 
-    response = post_event(*signed_event("payment_intent.succeeded", payment.provider_id))
+    response = post_event(*late_success(payment))
 
     assert response.json() == {"result": "applied"}
     booking.refresh_from_db()
@@ -130,7 +132,7 @@ def test_a_payment_after_expiry_is_refunded_if_someone_took_the_nights(listing, 
     book(listing)  # the same nights, now someone else's
 
     with django_capture_on_commit_callbacks(execute=True):
-        post_event(*signed_event("payment_intent.succeeded", payment.provider_id))
+        post_event(*late_success(payment))
 
     booking.refresh_from_db()
     assert booking.status == "expired"
@@ -143,11 +145,10 @@ def test_a_payment_after_expiry_is_refunded_if_someone_took_the_nights(listing, 
 def test_a_charge_that_lands_after_the_guest_cancelled_goes_back(listing, django_capture_on_commit_callbacks):
     booking = book(listing)
     payment = booking_pay(booking_id=booking.pk, token="tok_timeout")
-    BookingPayment.objects.filter(pk=payment.pk).update(provider_id="fake_ch_in_flight")
     booking_cancel(booking_id=booking.pk, by=booking.guest)
 
     with django_capture_on_commit_callbacks(execute=True):
-        post_event(*signed_event("payment_intent.succeeded", "fake_ch_in_flight"))
+        post_event(*signed_event("payment_intent.succeeded", "fake_ch_in_flight", reference=str(payment.pk)))
 
     booking.refresh_from_db()
     assert booking.status == "cancelled_by_guest"
@@ -160,14 +161,13 @@ def test_a_charge_that_lands_after_the_guest_cancelled_goes_back(listing, django
 @pytest.fixture
 def charge_in_flight(listing) -> BookingPayment:
     booking = book(listing)
-    payment = booking_pay(booking_id=booking.pk, token="tok_timeout")
-    BookingPayment.objects.filter(pk=payment.pk).update(provider_id="fake_ch_1")
-    payment.refresh_from_db()
-    return payment
+    return booking_pay(booking_id=booking.pk, token="tok_timeout")  # the provider did not answer
 
 
 def test_a_signed_webhook_settles_the_charge_once(charge_in_flight):
-    body, signature = signed_event("payment_intent.succeeded", "fake_ch_1", event_id="evt_1")
+    body, signature = signed_event(
+        "payment_intent.succeeded", "fake_ch_1", reference=str(charge_in_flight.pk), event_id="evt_1"
+    )
 
     first, repeat = post_event(body, signature), post_event(body, signature)
 
@@ -178,7 +178,7 @@ def test_a_signed_webhook_settles_the_charge_once(charge_in_flight):
 
 
 def test_a_failed_charge_lets_the_guest_pay_again(charge_in_flight):
-    post_event(*signed_event("payment_intent.payment_failed", "fake_ch_1"))
+    post_event(*signed_event("payment_intent.payment_failed", "fake_ch_1", reference=str(charge_in_flight.pk)))
 
     charge_in_flight.refresh_from_db()
     assert charge_in_flight.status == "failed"
@@ -197,7 +197,7 @@ def test_a_failed_charge_lets_the_guest_pay_again(charge_in_flight):
     ids=["body-changed", "wrong-signature", "no-signature", "malformed-header"],
 )
 def test_a_webhook_whose_signature_does_not_hold_is_a_400_and_changes_nothing(charge_in_flight, tamper):
-    body, signature = signed_event("payment_intent.succeeded", "fake_ch_1")
+    body, signature = signed_event("payment_intent.succeeded", "fake_ch_1", reference=str(charge_in_flight.pk))
 
     response = post_event(*tamper(body, signature))
 
@@ -211,7 +211,9 @@ def test_a_webhook_whose_signature_does_not_hold_is_a_400_and_changes_nothing(ch
 def test_an_old_webhook_is_refused(charge_in_flight, settings):
     old = int(time.time()) - settings.PAYMENT_WEBHOOK_TOLERANCE_SECONDS - 60
 
-    response = post_event(*signed_event("payment_intent.succeeded", "fake_ch_1", timestamp=old))
+    response = post_event(
+        *signed_event("payment_intent.succeeded", "fake_ch_1", reference=str(charge_in_flight.pk), timestamp=old)
+    )
 
     assert response.status_code == 400
     assert not ProviderEvent.objects.exists()

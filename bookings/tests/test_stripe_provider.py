@@ -263,12 +263,6 @@ def test_confirming_before_authenticating_leaves_the_payment_waiting_for_it(stri
     assert booking_status(guest_client, booking) == "pending_payment"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bookings.services.payments.booking_pay_confirm sends every confirm of a payment with the same "
-    "Idempotency-Key (travelhub-confirm-<payment id>): Stripe answers a second confirm with the stored "
-    "answer to the first, so a guest who confirmed before authenticating can never finish",
-)
 def test_a_guest_who_confirmed_too_early_can_confirm_again_after_authenticating(stripe, guest_client, listing):
     # given
     booking = book(guest_client, listing)
@@ -310,11 +304,6 @@ def test_a_charge_stripe_does_not_answer_stays_processing_and_is_not_charged_twi
     assert len(stripe.requests_to("/v1/payment_intents")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a charge Stripe did not answer is kept without its PaymentIntent id (provider_id), and "
-    "bookings.services.payments._event_apply finds a webhook's payment only by that id: the event is ignored",
-)
 @pytest.mark.parametrize("outage", ["error", "stall"])
 def test_a_charge_stripe_does_not_answer_is_settled_by_its_webhook(stripe, guest_client, listing, outage):
     # given
