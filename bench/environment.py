@@ -47,6 +47,8 @@ class BenchEnvironment:
             AGENCY_NAME="Bench Viajes S.A.C.",
             AGENCY_TAX_ID="20100000001",
             AGENCY_ADDRESS="Lima",
+            PAYMENT_PROVIDER="fake",
+            PAYMENT_WEBHOOK_SECRET="bench-webhook-secret",
             PYTHONUNBUFFERED="1",
         )
         env.update(overrides)

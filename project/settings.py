@@ -390,8 +390,10 @@ BOOKING_PAYMENT_MINUTES = env.int("BOOKING_PAYMENT_MINUTES", default=30)
 MARKETPLACE_FEE_TAX_PERCENT = Decimal(env.str("MARKETPLACE_FEE_TAX_PERCENT", default="18"))
 # The payment provider: "fake" (development and tests: tokens that succeed,
 # decline, ask for 3-D Secure or time out) or "stripe" (PaymentIntents API).
-PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="fake")
-PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="whsec_travelhub_development_only")
+# With DEBUG off nothing is assumed: "fake" would confirm bookings nobody
+# paid, and a known webhook secret would let anyone forge payments.
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="fake" if DEBUG else "stripe")
+PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="whsec_travelhub_development_only" if DEBUG else "")
 # A provider's webhook older (or newer) than this is refused: replays of old captures fail.
 PAYMENT_WEBHOOK_TOLERANCE_SECONDS = env.int("PAYMENT_WEBHOOK_TOLERANCE_SECONDS", default=300)
 # How long a provider's webhook waits for a payment another request is
@@ -400,6 +402,19 @@ PAYMENT_WEBHOOK_LOCK_TIMEOUT_MS = env.int("PAYMENT_WEBHOOK_LOCK_TIMEOUT_MS", def
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 PAYMENT_TIMEOUT_SECONDS = env.float("PAYMENT_TIMEOUT_SECONDS", default=15)
+_missing_payment = [
+    name
+    for name, needed in (
+        ("PAYMENT_WEBHOOK_SECRET", True),
+        ("STRIPE_SECRET_KEY", PAYMENT_PROVIDER == "stripe"),
+    )
+    if needed and not globals()[name]
+]
+if _missing_payment and not DEBUG:
+    raise ImproperlyConfigured(
+        f"{', '.join(_missing_payment)} not set. Payments need the provider's keys when DEBUG is off "
+        "(PAYMENT_PROVIDER is stripe unless set to fake, which only tests and demos use)."
+    )
 
 # Where analytics rows wait before their table (core.services.analytics):
 # "auto" buffers them in Redis only when Redis persists them (append-only

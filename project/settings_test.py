@@ -1,5 +1,6 @@
 """The settings the test suite runs with: the project's own, with a
-fictitious agency (DEBUG is off, as in production, so one must be given),
+fictitious agency and the fake payment provider (DEBUG is off, as in
+production, so they must be given),
 plus a test-only app that extends the platform the way bookings and chat do
 (core/tests/platform_probe, core/tests/test_registrations.py)."""
 
@@ -10,6 +11,9 @@ for _name, _value in {
     "AGENCY_TAX_ID": "20100000001",
     "AGENCY_ADDRESS": "Calle de las Pruebas 123, Lima",
     "AGENCY_EMAIL": "facturacion@viajes-de-prueba.example",
+    # Payments without a network, signed with a secret only tests know.
+    "PAYMENT_PROVIDER": "fake",
+    "PAYMENT_WEBHOOK_SECRET": "whsec_tests_only",
 }.items():
     os.environ.setdefault(_name, _value)
 

@@ -24,6 +24,9 @@ PRODUCTION_ENV = {
     "AGENCY_NAME": "Viajes Cóndor E.I.R.L.",
     "AGENCY_TAX_ID": "20999888777",
     "AGENCY_ADDRESS": "Jr. de la Unión 100, Lima",
+    "PAYMENT_PROVIDER": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_production_like",
+    "PAYMENT_WEBHOOK_SECRET": "whsec_production_like",
 }
 
 
@@ -61,6 +64,14 @@ def test_a_missing_agency_stops_start_up_instead_of_printing_a_placeholder():
 
     assert result.returncode != 0
     assert "AGENCY_TAX_ID not set" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["PAYMENT_WEBHOOK_SECRET", "STRIPE_SECRET_KEY"])
+def test_payments_without_their_keys_stop_start_up(missing):
+    result = _manage("check", env={**PRODUCTION_ENV, missing: ""})
+
+    assert result.returncode != 0
+    assert f"{missing} not set" in result.stderr
 
 
 @pytest.mark.django_db
