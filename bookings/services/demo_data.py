@@ -1,23 +1,28 @@
 """The rentals' demo: three listings of the demo host (Lima, Cusco,
 Trujillo) with a photo each, published where the photo could be processed at
 once (the embedded default runs tasks in-process), some nights blocked and
-priced. Made by `python manage.py load_demo_data`; left alone once there."""
+priced, and the demo guest's two trips. Made by `python manage.py
+load_demo_data`; left alone once there."""
 
 import datetime
 from decimal import Decimal
 from io import BytesIO
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from bookings.models import Amenity, Listing, ListingPhoto
+from bookings.services.bookings import booking_create
 from bookings.services.calendar import calendar_block, night_prices_set
 from bookings.services.listings import listing_create, listing_publish
+from bookings.services.payments import booking_pay
 from bookings.services.photos import photo_upload
 from core.models import City, Currency, User
 
 DEMO_HOST = "demo-host"
+DEMO_GUEST = "demo-guest"
 LISTINGS = [
     {
         "title": "Departamento con vista al mar en Barranco",
@@ -97,7 +102,30 @@ def rentals_demo_create() -> str | None:
         if city is not None and listing.photos.filter(status=ListingPhoto.Status.READY).exists():
             listing_publish(listing=listing)
             published += 1
-    return f"rentals demo created: {len(LISTINGS)} listings of {DEMO_HOST}, {published} published"
+    trips = _demo_trips()
+    return f"rentals demo created: {len(LISTINGS)} listings of {DEMO_HOST}, {published} published, {trips}"
+
+
+def _demo_trips() -> str:
+    """The demo guest's trips: one paid (with the fake provider only), one waiting for payment."""
+    guest = User.objects.filter(username=DEMO_GUEST).first()
+    listings = list(Listing.objects.filter(host__username=DEMO_HOST, status=Listing.Status.PUBLISHED)[:2])
+    if guest is None or len(listings) < 2 or settings.PAYMENT_PROVIDER != "fake":
+        return "no trips"
+    check_in = timezone.localdate() + datetime.timedelta(days=30)
+    trips = [
+        booking_create(
+            guest=guest,
+            listing_id=listing.pk,
+            check_in=check_in,
+            check_out=check_in + datetime.timedelta(days=3),
+            guests=2,
+            message="¡Hola! Llegamos en la tarde.",
+        )
+        for listing in listings
+    ]
+    booking_pay(booking_id=trips[0].pk, token="tok_visa")
+    return f"2 trips of {DEMO_GUEST} (one paid)"
 
 
 def _photo(sky: tuple[int, int, int], ground: tuple[int, int, int]) -> SimpleUploadedFile:
