@@ -20,6 +20,7 @@ BENCHMARKS = {
     "lists": "bench.lists",
     "parser": "bench.parser",
     "search": "bench.search",
+    "bookings": "bench.bookings",
 }
 
 

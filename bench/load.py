@@ -94,15 +94,23 @@ def run_wrk(
     for header in headers:
         command.append(f"--header={header}")
     command.append(url)
+    result, _ = run_wrk_command(command, url, duration)
+    return result
+
+
+def run_wrk_command(command: list[str], url: str, duration: float) -> tuple[LoadResult, list[str]]:
+    """Run a wrk command line whose script reports with WRK_JSON; the result
+    and every line wrk printed (a script may report more)."""
     try:
         finished = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60, check=False)
     except subprocess.TimeoutExpired as error:
         raise BenchError(f"wrk did not finish loading {url}") from error
-    line = next((ln for ln in finished.stdout.splitlines() if ln.startswith("WRK_JSON ")), None)
+    lines = finished.stdout.splitlines()
+    line = next((ln for ln in lines if ln.startswith("WRK_JSON ")), None)
     if finished.returncode != 0 or line is None:
         raise BenchError(f"wrk failed on {url} ({finished.returncode}):\n{finished.stdout}{finished.stderr}")
     data = json.loads(line.removeprefix("WRK_JSON "))
-    return LoadResult(
+    result = LoadResult(
         url=url,
         requests=data["requests"],
         duration_s=data["duration_us"] / 1e6,
@@ -118,6 +126,7 @@ def run_wrk(
             if data[name]
         },
     )
+    return result, lines
 
 
 def _script(paths: Sequence[str]) -> Path:

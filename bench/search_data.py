@@ -88,7 +88,7 @@ def _nights(connection) -> int:
         return cursor.fetchone()[0]
 
 
-def _copy(cursor, table: str, columns: list[str], rows) -> None:
+def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(r"\N" if value is None else str(value) for value in row) + "\n")
@@ -172,26 +172,26 @@ def _seed(connection) -> None:
                     price_rows.append(
                         (listing_id, today + datetime.timedelta(days=offset), price + rng.randint(-20, 60))
                     )
-        _copy(cursor, "bookings_listing", [
+        copy_rows(cursor, "bookings_listing", [
             "id", "host_id", "title", "description", "property_type", "city_id", "address", "latitude", "longitude",
             "max_guests", "bedrooms", "beds", "bathrooms", "currency_id", "nightly_price", "weekend_price",
             "cleaning_fee", "min_nights", "max_nights", "check_in_time", "check_out_time", "cancellation_policy",
             "status", "search_text", "created_at", "updated_at", "published_at",
         ], listing_rows)  # fmt: skip
         cursor.execute("SELECT setval('bookings_listing_id_seq', %s)", [LISTINGS])
-        _copy(cursor, "bookings_listing_amenities", ["listing_id", "amenity_id"], amenity_rows)
-        _copy(cursor, "bookings_listingphoto", [
+        copy_rows(cursor, "bookings_listing_amenities", ["listing_id", "amenity_id"], amenity_rows)
+        copy_rows(cursor, "bookings_listingphoto", [
             "listing_id", "original", "content_type", "size", "large_jpeg", "large_webp", "thumb_jpeg", "thumb_webp",
             "width", "height", "position", "is_cover", "status", "failure_reason", "attempts", "created_at",
             "processed_at",
         ], photo_rows)  # fmt: skip
-        _copy(
+        copy_rows(
             cursor,
             "bookings_occupiedrange",
             ["listing_id", "start_date", "end_date", "kind", "note", "created_at"],
             range_rows,
         )
-        _copy(cursor, "bookings_nightprice", ["listing_id", "date", "price"], price_rows)
+        copy_rows(cursor, "bookings_nightprice", ["listing_id", "date", "price"], price_rows)
         # Built once over the whole table: faster than checked row by row.
         cursor.execute(
             "ALTER TABLE bookings_occupiedrange ADD CONSTRAINT occupied_ranges_never_overlap "

@@ -85,9 +85,18 @@ def listing_caches_invalidate(listing: Listing, *, also: Iterable[tuple] = ()) -
     cache_invalidate(AVAILABILITY_NAMESPACE, availability_scope(listing.pk))
 
 
+def listing_calendars_invalidate(stays: Iterable[tuple[Listing, datetime.date, datetime.date]]) -> None:
+    """When the transaction commits, stop serving each listing's calendar and
+    the dated searches of its places in the months from its start to its end
+    (each stay a (listing, start, end)); one invalidation for them all."""
+    searches, calendars = set(), set()
+    for listing, start, end in stays:
+        searches.update(dated(listing_places(listing.city_id, listing.latitude, listing.longitude), start, end))
+        calendars.add(availability_scope(listing.pk))
+    if calendars:
+        cache_invalidate(SEARCH_NAMESPACE, *sorted(searches))
+        cache_invalidate(AVAILABILITY_NAMESPACE, *sorted(calendars))
+
+
 def listing_calendar_invalidate(listing: Listing, start: datetime.date, end: datetime.date) -> None:
-    """When the transaction commits, stop serving the listing's calendar and
-    the dated searches of its places in the months from `start` to `end`."""
-    places = listing_places(listing.city_id, listing.latitude, listing.longitude)
-    cache_invalidate(SEARCH_NAMESPACE, *dated(places, start, end))
-    cache_invalidate(AVAILABILITY_NAMESPACE, availability_scope(listing.pk))
+    listing_calendars_invalidate([(listing, start, end)])

@@ -408,17 +408,51 @@ def cache_invalidate(namespace: str, *scopes: str) -> None:
 def _invalidate_now(namespace: CacheNamespace, scopes: tuple[str | None, ...]) -> None:
     for scope in scopes:
         local_tier.drop(namespace.name, scope)
-        try:
-            _bump_shared_version(namespace, scope)
-        except SharedCacheUnavailable:
-            logger.error("could not invalidate cache %s %s: shared cache unavailable", namespace.name, scope or "")
-            continue
+    try:
         if settings.REDIS_URL:
-            message = namespace.name if scope is None else f"{namespace.name}|{scope}"
-            try:
-                _shared(cache.client.get_client(write=True).publish, invalidation_channel(), message)
-            except SharedCacheUnavailable:
-                logger.error("could not announce the invalidation of cache %s", message)
+            _bump_and_announce_in_redis(namespace, scopes)
+        else:
+            for scope in scopes:
+                _bump_shared_version(namespace, scope)
+    except SharedCacheUnavailable:
+        logger.error("could not invalidate cache %s (%d scopes): shared cache unavailable", namespace.name, len(scopes))
+
+
+# Every scope's version bumped (or started afresh when it expired) and each
+# bump announced, in one round trip however many scopes a write touched.
+# KEYS: the version keys; ARGV: a fresh version, then per key its lifetime
+# in seconds (0: none) and its announcement, then the channel last.
+_BUMP_AND_ANNOUNCE = """
+local channel = ARGV[#ARGV]
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then
+    local lifetime = tonumber(ARGV[2 * i])
+    if lifetime > 0 then
+      redis.call('SET', key, ARGV[1], 'EX', lifetime)
+    else
+      redis.call('SET', key, ARGV[1])
+    end
+  end
+  redis.call('PUBLISH', channel, ARGV[2 * i + 1])
+end
+return #KEYS
+"""
+
+
+@functools.cache
+def _bump_and_announce_script(client: redis.Redis):
+    return client.register_script(_BUMP_AND_ANNOUNCE)
+
+
+def _bump_and_announce_in_redis(namespace: CacheNamespace, scopes: tuple[str | None, ...]) -> None:
+    keys, arguments = [], [_fresh_version()]
+    for scope in scopes:
+        keys.append(cache.make_key(_version_key(namespace.name, scope)))
+        arguments.append(_version_timeout(namespace, scope) or 0)
+        arguments.append(namespace.name if scope is None else f"{namespace.name}|{scope}")
+    arguments.append(invalidation_channel())
+    script = _bump_and_announce_script(cache.client.get_client(write=True))
+    _shared(script, keys=keys, args=arguments)
 
 
 def cache_queryset(timeout: int, key_prefix: str) -> Callable[[Callable[..., Any]], Callable[..., list]]:

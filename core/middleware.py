@@ -56,7 +56,7 @@ class QueryCountDebugMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        counter = _QueryCounter()
+        counter = QueryCounter()
         started = time.perf_counter()
         with connection.execute_wrapper(counter):
             response = self.get_response(request)
@@ -77,7 +77,7 @@ class QueryCountDebugMiddleware:
         return response
 
 
-class _QueryCounter:
+class QueryCounter:
     def __init__(self) -> None:
         self.count = 0
         self.seconds = 0.0

@@ -83,7 +83,8 @@ class BookingViewSet(viewsets.GenericViewSet):
     def _create(self, request) -> Response:
         data = _valid(serializers.BookingCreateSerializer, request)
         booking = bookings.booking_create(guest=request.user, listing_id=data.pop("listing"), **data)
-        return Response(self._shown(booking.pk), status=status.HTTP_201_CREATED)
+        # Created with its listing, host, guest and currency in hand: nothing to read again.
+        return Response(serializers.BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Qué se devolvería al cancelar ahora", responses=serializers.CancellationQuoteSerializer)
     @action(detail=True, methods=["get"], url_path="cancellation-quote")

@@ -26,16 +26,16 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.cache_scopes import listing_calendar_invalidate
+from bookings.cache_scopes import listing_calendar_invalidate, listing_calendars_invalidate
 from bookings.cancellation import refund_share
 from bookings.models import MAX_NIGHTS, Booking, BookingPayment, Listing, OccupiedRange
 from bookings.pricing import StayPrice, stay_price
 from core.exceptions import Conflict, InvalidInput, NotFound
-from core.models import User
+from core.models import Notification, User, WebhookEvent
 from core.money import format_amount, round_money
-from core.services.notifications import send_notification_async
+from core.services.notifications import notification_build, notifications_enqueue
 from core.services.task_dispatch import task_send_on_commit
-from core.services.webhooks import webhook_event_emit
+from core.services.webhooks import webhook_event_build, webhook_events_emit
 
 Status = Booking.Status
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
@@ -50,6 +50,13 @@ def booking_quote(
 ) -> StayPrice:
     """The price of the stay, once it passes every check a booking makes
     except the availability of its nights."""
+    _stay_check(guest=guest, listing=listing, check_in=check_in, check_out=check_out, guests=guests)
+    return stay_price(listing, check_in, check_out)
+
+
+def _stay_check(
+    *, guest: User, listing: Listing, check_in: datetime.date, check_out: datetime.date, guests: int
+) -> None:
     if listing.status != Listing.Status.PUBLISHED:
         raise _not_bookable()
     if listing.host_id == guest.pk:
@@ -73,7 +80,6 @@ def booking_quote(
             % {"min": listing.min_nights, "max": listing.max_nights},
             field="check_out",
         )
-    return stay_price(listing, check_in, check_out)
 
 
 def booking_create(
@@ -91,7 +97,12 @@ def booking_create(
     listing = Listing.objects.select_related("currency", "host").filter(pk=listing_id).first()
     if listing is None:
         raise _not_bookable()
-    price = booking_quote(guest=guest, listing=listing, check_in=check_in, check_out=check_out, guests=guests)
+    _stay_check(guest=guest, listing=listing, check_in=check_in, check_out=check_out, guests=guests)
+    # Nights already taken are refused before anything is written; nights
+    # taken from now on are refused by booking_nights_take.
+    if _occupying(listing, check_in, check_out).exists():
+        raise _dates_taken()
+    price = stay_price(listing, check_in, check_out)
     with transaction.atomic():
         booking = Booking.objects.create(
             listing=listing,
@@ -120,7 +131,11 @@ def booking_create(
 def _nights_look_free(listing: Listing, check_in: datetime.date, check_out: datetime.date) -> bool:
     """No booking or block holds one of the nights, as far as this
     transaction can see (another may be taking them at this moment)."""
-    return not OccupiedRange.objects.filter(listing=listing, start_date__lt=check_out, end_date__gt=check_in).exists()
+    return not _occupying(listing, check_in, check_out).exists()
+
+
+def _occupying(listing: Listing, check_in: datetime.date, check_out: datetime.date) -> QuerySet[OccupiedRange]:
+    return OccupiedRange.objects.filter(listing=listing, start_date__lt=check_out, end_date__gt=check_in)
 
 
 def booking_nights_take(booking: Booking) -> bool:
@@ -152,9 +167,9 @@ def booking_nights_take(booking: Booking) -> bool:
     return True
 
 
-def _nights_free(booking: Booking) -> None:
-    OccupiedRange.objects.filter(booking=booking).delete()
-    listing_calendar_invalidate(booking.listing, booking.check_in, booking.check_out)
+def _nights_free(*bookings: Booking) -> None:
+    OccupiedRange.objects.filter(booking__in=bookings).delete()
+    listing_calendars_invalidate((booking.listing, booking.check_in, booking.check_out) for booking in bookings)
 
 
 def _not_bookable() -> InvalidInput:
@@ -283,9 +298,9 @@ def bookings_expire_unpaid(*, now: datetime.datetime | None = None, batch_size: 
         bookings = _due_batch(due.order_by("payment_deadline"), batch_size)
         for booking in bookings:
             booking.status, booking.ended_at, booking.updated_at = Status.EXPIRED, now, now
-            _nights_free(booking)
-            _announce(booking, "booking_expired", "booking.expired")
         Booking.objects.bulk_update(bookings, ["status", "ended_at", "updated_at"])
+        _nights_free(*bookings)
+        _announce_all(bookings, "booking_expired", "booking.expired")
     return len(bookings)
 
 
@@ -298,8 +313,8 @@ def bookings_complete(*, today: datetime.date | None = None, batch_size: int = 5
         bookings = _due_batch(due, batch_size)
         for booking in bookings:
             booking.status, booking.ended_at, booking.updated_at = Status.COMPLETED, now, now
-            _announce(booking, "booking_completed", "booking.completed")
         Booking.objects.bulk_update(bookings, ["status", "ended_at", "updated_at"])
+        _announce_all(bookings, "booking_completed", "booking.completed")
     return len(bookings)
 
 
@@ -326,8 +341,28 @@ def booking_announce(booking: Booking, kind: str, event_type: str, **extra) -> N
 
 
 def _announce(booking: Booking, kind: str, event_type: str, **extra) -> None:
+    _announce_all([booking], kind, event_type, **extra)
+
+
+def _announce_all(bookings: list[Booking], kind: str, event_type: str, **extra) -> None:
+    """One INSERT of notifications and one of events for the lot."""
+    notifications: list[Notification] = []
+    events: list[WebhookEvent] = []
+    for booking in bookings:
+        details = _details(booking, extra)
+        # In the business's time zone, for people to read.
+        deadline = timezone.localtime(booking.payment_deadline).strftime("%Y-%m-%d %H:%M")
+        for person, as_host in ((booking.guest, False), (booking.host, True)):
+            data = {**details, "as_host": as_host, "payment_deadline_local": deadline}
+            notifications.append(notification_build(recipient=person, kind=kind, data=data))
+            events.append(webhook_event_build(event_type=event_type, payload=details, owner=person))
+    notifications_enqueue(notifications)
+    webhook_events_emit(events)
+
+
+def _details(booking: Booking, extra: dict) -> dict:
     places = booking.currency.minor_units
-    details = {
+    return {
         "booking": booking.pk,
         "listing": booking.listing_id,
         "listing_title": booking.listing.title,
@@ -342,8 +377,3 @@ def _announce(booking: Booking, kind: str, event_type: str, **extra) -> None:
             name: format_amount(value, places) if isinstance(value, Decimal) else value for name, value in extra.items()
         },
     }
-    # In the business's time zone, for people to read.
-    deadline = timezone.localtime(booking.payment_deadline).strftime("%Y-%m-%d %H:%M")
-    for person, as_host in ((booking.guest, False), (booking.host, True)):
-        send_notification_async(kind, person, {**details, "as_host": as_host, "payment_deadline_local": deadline})
-        webhook_event_emit(event_type=event_type, payload=details, owner=person)

@@ -24,7 +24,7 @@ from core.services.task_dispatch import task_wake
 # --- enqueueing -------------------------------------------------------------
 
 
-def enqueue_notification(
+def notification_build(
     *,
     recipient: User | int | None = None,
     kind: str,
@@ -36,10 +36,10 @@ def enqueue_notification(
     name: str = "",
     attachments: list[str] | None = None,
 ) -> Notification:
-    """Render the notification in the recipient's language and queue it, in
-    the caller's transaction: if that rolls back, nothing was queued. Workers
-    are woken when it commits. The recipient is a user or, for people without
-    an account (the agency's clients), an `email` with its `language` and `name`."""
+    """The notification rendered in the recipient's language, not saved yet
+    (`notifications_enqueue` queues it). The recipient is a user or, for
+    people without an account (the agency's clients), an `email` with its
+    `language` and `name`."""
     if kind not in KINDS:
         raise InvalidInput(f"unknown notification kind {kind!r}", field="kind")
     if recipient is None:
@@ -56,7 +56,7 @@ def enqueue_notification(
     with translation.override(language):
         subject = render_to_string(f"notifications/{kind}/subject.{language}.txt", context).strip()
         body = render_to_string(f"notifications/{kind}/body.{language}.txt", context).strip()
-    notification = Notification.objects.create(
+    return Notification(
         recipient=recipient,
         recipient_email=email if recipient is None else "",
         attachments=list(attachments or []),
@@ -68,8 +68,20 @@ def enqueue_notification(
         priority=priority,
         available_at=available_at or timezone.now(),
     )
-    notification_queue_wake()
-    return notification
+
+
+def notifications_enqueue(notifications: list[Notification]) -> list[Notification]:
+    """Queue built notifications in one INSERT, in the caller's transaction:
+    if that rolls back, nothing was queued. Workers are woken when it commits."""
+    queued = Notification.objects.bulk_create(notifications)
+    if queued:
+        notification_queue_wake()
+    return queued
+
+
+def enqueue_notification(**details) -> Notification:
+    """Render one notification (`notification_build`'s arguments) and queue it."""
+    return notifications_enqueue([notification_build(**details)])[0]
 
 
 def send_notification_async(

@@ -157,15 +157,27 @@ def _signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
 # --- the outbox and the fan-out -----------------------------------------------
 
 
-def webhook_event_emit(*, event_type: str, payload: dict, owner: User | None = None) -> WebhookEvent:
-    """Record an event in the caller's transaction (the outbox): it exists if
-    and only if the change commits. `owner`'s endpoints receive it; without
-    an owner it is an agency event, received by staff endpoints only."""
+def webhook_event_build(*, event_type: str, payload: dict, owner: User | None = None) -> WebhookEvent:
+    """An event not saved yet (`webhook_events_emit` records it). `owner`'s
+    endpoints receive it; without an owner it is an agency event, received
+    by staff endpoints only."""
     if event_type not in EVENT_TYPES:
         raise ValueError(f"no webhook event type is registered as {event_type!r}")
-    event = WebhookEvent.objects.create(event_type=event_type, payload=payload, owner=owner)
-    task_wake("core.webhook_events_fan_out")
-    return event
+    return WebhookEvent(event_type=event_type, payload=payload, owner=owner)
+
+
+def webhook_events_emit(events: list[WebhookEvent]) -> list[WebhookEvent]:
+    """Record built events in one INSERT in the caller's transaction (the
+    outbox): they exist if and only if the change commits."""
+    recorded = WebhookEvent.objects.bulk_create(events)
+    if recorded:
+        task_wake("core.webhook_events_fan_out")
+    return recorded
+
+
+def webhook_event_emit(*, event_type: str, payload: dict, owner: User | None = None) -> WebhookEvent:
+    """Record one event (`webhook_event_build`'s arguments) in the outbox."""
+    return webhook_events_emit([webhook_event_build(event_type=event_type, payload=payload, owner=owner)])[0]
 
 
 def _skip_locked(queryset):

@@ -203,6 +203,40 @@ def test_every_process_drops_its_local_copy_when_another_process_writes(settings
     assert cache_get_or_compute("test-listings", "local", _compute(b"new", calls), scopes=["listing:1"]) == b"new"
 
 
+@pytest.mark.django_db
+def test_a_write_touching_many_scopes_invalidates_each_and_lets_others_be(settings, django_capture_on_commit_callbacks):
+    settings.CACHE_LOCAL_TIER = False
+    stays = [f"listing:{number}" for number in range(1, 6)]
+    for scope in [*stays, "listing:99"]:
+        cache_get_or_compute("test-listings", scope, _compute(b"old", []), scopes=[scope])
+    cache.delete("ns:test-listings:scope:listing:3:version")  # expired meanwhile
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cache_invalidate("test-listings", *stays)
+
+    for scope in stays:
+        assert cache_get_or_compute("test-listings", scope, _compute(b"new", []), scopes=[scope]) == b"new"
+    assert cache_get_or_compute("test-listings", "listing:99", _compute(b"new", []), scopes=["listing:99"]) == b"old"
+
+
+@pytest.mark.redis
+def test_each_scope_of_a_write_is_announced_to_other_processes(settings):
+    settings.CACHE_LOCAL_TIER = True
+    for scope in ("listing:11", "listing:12"):
+        cache_get_or_compute("test-listings", scope, _compute(b"old", []), scopes=[scope])
+    _wait_for(lambda: local_tier.live)
+    for scope in ("listing:11", "listing:12"):
+        cache_get_or_compute("test-listings", scope, _compute(b"old", []), scopes=[scope])
+        assert local_tier.get("test-listings", scope) == b"old"
+
+    # The bump as another process would make it: this one learns of it only by the announcements.
+    other_process = namespaced_cache._bump_and_announce_in_redis
+    other_process(cache_namespace("test-listings"), ("listing:11", "listing:12"))
+
+    _wait_for(lambda: local_tier.get("test-listings", "listing:12") is None)
+    assert local_tier.get("test-listings", "listing:11") is None
+
+
 @pytest.mark.redis
 def test_another_deployment_on_the_same_redis_does_not_invalidate_this_one(settings):
     settings.CACHE_LOCAL_TIER = True
