@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "core.middleware.QueryCountDebugMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.ControlCharactersMiddleware",
     # Answers cached reads (catalogs); what follows is not needed for them.
     "core.api.caching.CachedResponseMiddleware",
     "django.middleware.common.CommonMiddleware",

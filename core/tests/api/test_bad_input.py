@@ -61,3 +61,39 @@ def test_malformed_json_is_a_400(staff_client, route):
 
     assert response.status_code in (400, 405, 415)
     assert response.json()["detail"]
+
+
+CONTROL_CHARACTER_URLS = [
+    "/api/paises/%00/",
+    "/api/monedas/%00/",
+    "/api/aerolineas/%1E/",
+    "/api/aeropuertos/%00/",
+    "/api/ciudades/?search=%00",
+    "/api/ciudades/?country=P%00E",
+    "/api/paises/?search=%7F",
+    "/api/ventas/?currency=%00",
+    "/api/listings/search/?city=%00",
+    "/api/listings/?%00=1",
+]
+
+
+@pytest.mark.parametrize("url", CONTROL_CHARACTER_URLS)
+def test_a_control_character_in_a_path_or_query_is_a_400_saying_so(staff_client, url):
+    response = staff_client.get(url)
+
+    assert response.status_code == 400, (url, response.status_code)
+    assert response.json()["code"] == "control_characters"
+    assert "NUL" in response.json()["detail"]
+
+
+def test_a_control_character_is_refused_in_the_callers_language(api_client):
+    response = api_client.get("/api/paises/%00/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("The address or its parameters")
+
+
+def test_control_characters_are_refused_before_the_catalog_cache_answers(api_client):
+    assert api_client.get("/api/paises/").status_code == 200
+    assert api_client.get("/api/paises/?search=%00").status_code == 400
+
