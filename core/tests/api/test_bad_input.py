@@ -2,6 +2,8 @@
 
 import pytest
 
+from core.models import Client
+
 pytestmark = pytest.mark.django_db
 
 ROUTES = [
@@ -97,3 +99,24 @@ def test_control_characters_are_refused_before_the_catalog_cache_answers(api_cli
     assert api_client.get("/api/paises/").status_code == 200
     assert api_client.get("/api/paises/?search=%00").status_code == 400
 
+
+DEEP_JSON_ROUTES = ["/api/clientes/", "/api/ventas/", "/api/boletos-importados/", "/api/listings/", "/api/bookings/"]
+
+
+@pytest.mark.parametrize("route", DEEP_JSON_ROUTES)
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"[" * 500 + b"]" * 500, b'{"a":' * 100 + b"1" + b"}" * 100])
+def test_json_nested_too_deep_is_a_400(staff_client, route, body):
+    response = staff_client.generic("POST", route, body, content_type="application/json")
+
+    assert response.status_code == 400, (route, response.status_code)
+    assert response.json()["code"] == "parse_error"
+    assert "32" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("body", [{"name": "Ana\u0000"}, {"name\u0000": "Ana"}, [{"items": ["\u0000"]}]])
+def test_a_nul_in_a_json_body_is_a_400_and_writes_nothing(staff_client, body):
+    response = staff_client.post("/api/clientes/", body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert not Client.objects.exists()
