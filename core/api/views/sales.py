@@ -1,5 +1,6 @@
 """Sales: draft, confirm, cancel, items and payments. Staff only."""
 
+from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -53,14 +54,16 @@ class SaleViewSet(StaffViewSet, mixins.ListModelMixin):
 
     def create(self, request):
         data = validated_input(serializers.SaleCreateSerializer, request)
-        sale = sales.sale_create(
-            client=data["client"],
-            currency=data["currency"],
-            notes=data["notes"],
-            items=[sales.ItemSpec(**item) for item in data["items"]],
-            created_by=request.user,
-        )
-        return Response(self._detail(sale.pk), status=status.HTTP_201_CREATED)
+        # Shaped before the sale commits: an answer that cannot be made leaves no sale behind.
+        with transaction.atomic():
+            sale = sales.sale_create(
+                client=data["client"],
+                currency=data["currency"],
+                notes=data["notes"],
+                items=[sales.ItemSpec(**item) for item in data["items"]],
+                created_by=request.user,
+            )
+            return Response(self._detail(sale.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Confirmar la venta", request=None, responses=serializers.SaleDetailSerializer)
     @action(detail=True, methods=["post"])
