@@ -29,6 +29,7 @@ def round_money(amount: Decimal, minor_units: int) -> Decimal:
 
 def fits_minor_units(amount: Decimal, minor_units: int) -> bool:
     """Whether the amount has no more decimals than the currency (1.005 PEN has one too many)."""
+    amount = Decimal(amount)
     return amount == amount.quantize(_QUANTUM[minor_units], rounding=ROUND_HALF_UP)
 
 

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput, NotFound
 from core.models import Client, Currency, ImportedTicket, Payment, Product, Sale, SaleItem, User
-from core.money import format_amount, round_money
-from core.services.accounting import journal_post_payment_received
+from core.money import fits_minor_units, format_amount, round_money
+from core.services.accounting import journal_post_payment_received, too_many_decimals_message
 from core.services.notifications import send_notification_async
 
 # The largest percent SaleItem.tax_rate holds (five digits, two decimals).
@@ -137,7 +137,12 @@ def payment_record(
                 _("El pago debe hacerse en la moneda de la venta (%(currency)s).") % {"currency": sale.currency.code},
                 field="currency",
             )
-        amount = round_money(amount, sale.currency.minor_units)
+        if not fits_minor_units(amount, sale.currency.minor_units):
+            raise InvalidInput(
+                too_many_decimals_message(amount=amount, currency=sale.currency),
+                code="too_many_decimals",
+                field="amount",
+            )
         if amount <= 0:
             raise InvalidInput(_("El monto debe ser mayor que cero."), field="amount")
         if amount > sale.balance_due:

@@ -136,3 +136,71 @@ def test_the_currency_api_takes_four_minor_units(staff_client):
 
     assert response.status_code == 201, response.content
     assert Currency.objects.get(code="UYW").minor_units == 4
+
+
+# --- amounts beyond the currency's minor units ----------------------------------------
+
+
+@pytest.fixture
+def pen():
+    return CurrencyFactory(code="PEN", minor_units=2)
+
+
+def _manual_entry(staff_client, currency: str, amount: str):
+    return staff_client.post(
+        "/api/asientos-contables/",
+        {
+            "date": "2026-11-20",
+            "description": "Ajuste",
+            "currency": currency,
+            "lines": [{"account": "1041", "debit": amount}, {"account": "759", "credit": amount}],
+        },
+        format="json",
+    )
+
+
+@pytest.mark.parametrize(("amount", "shown"), [("1.005", "1.005"), ("0.001", "0.001"), ("2.0001", "2.0001")])
+def test_a_manual_entry_with_more_decimals_than_its_currency_is_a_400_and_writes_nothing(
+    staff_client, books, pen, amount, shown
+):
+    response = _manual_entry(staff_client, "PEN", amount)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "too_many_decimals"
+    assert shown in response.json()["detail"]
+    assert "PEN" in response.json()["detail"]
+    assert not JournalEntry.objects.exists()
+    balance = staff_client.get("/api/reportes/balance-comprobacion/?desde=2000-01-01&hasta=2100-01-01").json()
+    assert balance["rows"] == []
+
+
+def test_a_manual_entry_within_its_currency_decimals_is_taken(staff_client, books, pen):
+    assert _manual_entry(staff_client, "PEN", "1.01").status_code == 201
+    assert _manual_entry(staff_client, "PEN", "1.000").status_code == 201
+
+    balance = staff_client.get("/api/reportes/balance-comprobacion/?desde=2000-01-01&hasta=2100-01-01").json()
+    bank = next(row for row in balance["rows"] if row["account"] == "1041")
+    assert bank["debit"] == "2.01"
+    assert JournalLine.objects.get(debit=Decimal("1.01")).debit == Decimal("1.01")
+
+
+def test_a_jpy_entry_with_decimals_is_refused(staff_client, books):
+    CurrencyFactory(code="JPY", minor_units=0)
+
+    assert _manual_entry(staff_client, "JPY", "100.5").status_code == 400
+    assert _manual_entry(staff_client, "JPY", "100").status_code == 201
+
+
+def test_a_payment_with_more_decimals_than_its_currency_is_a_400_and_writes_nothing(staff_client, books, pen):
+    sale = _sale_in(staff_client, pen, unit_price="100")
+    staff_client.post(f"/api/ventas/{sale['id']}/confirm/")
+
+    response = staff_client.post(
+        f"/api/ventas/{sale['id']}/payments/", {"amount": "10.005", "method": "cash", "paid_on": "2026-11-20"}
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "too_many_decimals"
+    assert "amount" in response.json()["errors"]
+    assert Sale.objects.get(pk=sale["id"]).paid_total == 0
+    assert not JournalEntry.objects.filter(source=JournalEntry.Source.PAYMENT_RECEIVED).exists()
