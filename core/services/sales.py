@@ -116,16 +116,11 @@ def payment_record(
     paid_on: datetime.date,
     currency: Currency | None = None,
     reference: str = "",
-    idempotency_key: str = "",
-) -> tuple[Payment, bool]:
-    """Record a payment and post its journal entry. Returns (payment, created):
-    a request repeated with the same idempotency key gets the first payment."""
+) -> Payment:
+    """Record a payment and post its journal entry. A request repeated with
+    its Idempotency-Key is answered by core.services.idempotency, not here."""
     with transaction.atomic():
         sale = _locked_sale(sale_id)
-        if idempotency_key:
-            earlier = Payment.objects.filter(sale=sale, idempotency_key=idempotency_key).first()
-            if earlier:
-                return earlier, False
         if sale.status not in (Sale.Status.CONFIRMED, Sale.Status.INVOICED):
             raise Conflict(
                 _("Solo se cobran ventas confirmadas o facturadas (esta está %(status)s).")
@@ -158,12 +153,11 @@ def payment_record(
             method=method,
             paid_on=paid_on,
             reference=reference,
-            idempotency_key=idempotency_key,
         )
         _refresh_totals(sale)
         journal_post_payment_received(payment)
         _notify_payment_received(sale, payment)
-    return payment, True
+    return payment
 
 
 def _notify_payment_received(sale: Sale, payment: Payment) -> None:

@@ -15,6 +15,7 @@ from core.exceptions import NotFound
 from core.models import Payment, Sale
 from core.selectors import sales as sale_selectors
 from core.services import sales
+from core.services.idempotency import idempotent_response
 
 
 class SaleFilter(filters.FilterSet):
@@ -103,25 +104,24 @@ class SaleViewSet(StaffViewSet, mixins.ListModelMixin):
                 "Idempotency-Key",
                 OpenApiTypes.STR,
                 location=OpenApiParameter.HEADER,
-                description="Repetir la petición con la misma clave devuelve el primer pago.",
+                description=(
+                    "Hasta 200 caracteres. Repetir la petición con la misma clave durante 24 horas devuelve la "
+                    "primera respuesta (Idempotent-Replayed: true); la misma clave con otro cuerpo es un 422."
+                ),
             )
         ],
         request=serializers.PaymentInputSerializer,
-        responses={201: serializers.PaymentSerializer, 200: serializers.PaymentSerializer},
+        responses={201: serializers.PaymentSerializer},
     )
     @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
+        return idempotent_response(request, lambda: self._pay(request, path_id(pk)))
+
+    def _pay(self, request, sale_id: int) -> Response:
         data = validated_input(serializers.PaymentInputSerializer, request)
-        payment, created = sales.payment_record(
-            sale_id=path_id(pk),
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
-            **data,
-        )
+        payment = sales.payment_record(sale_id=sale_id, **data)
         payment = Payment.objects.select_related("sale__currency").get(pk=payment.pk)
-        return Response(
-            serializers.PaymentSerializer(payment).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return Response(serializers.PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
     def _detail(self, pk) -> dict:
         sale = sale_selectors.sale_detail(path_id(pk))
