@@ -31,7 +31,10 @@ class SaleFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Ventas con cliente, moneda e ítems", responses=serializers.SaleOutputSerializer),
+    list=extend_schema(
+        summary="Ventas con cliente, moneda, totales y número de ítems (los ítems, en el detalle)",
+        responses=serializers.SaleOutputSerializer,
+    ),
     retrieve=extend_schema(summary="Venta con ítems, pagos y facturas", responses=serializers.SaleDetailSerializer),
     create=extend_schema(
         summary="Crear una venta (borrador)",
