@@ -6,8 +6,10 @@ from io import BytesIO
 
 import pytest
 from pypdf import PdfReader
+from rest_framework.test import APIClient
 
 from core.models import Currency, Invoice, JournalEntry, JournalLine, Product, Sale
+from core.selectors import accounting as accounting_selectors
 from core.services.accounting import chart_of_accounts_load
 from core.services.pdf_rendering import invoice_pdf_bytes
 from core.tests.factories import ClientFactory, CurrencyFactory, InvoiceSeriesFactory, ProductFactory
@@ -204,3 +206,20 @@ def test_a_payment_with_more_decimals_than_its_currency_is_a_400_and_writes_noth
     assert "amount" in response.json()["errors"]
     assert Sale.objects.get(pk=sale["id"]).paid_total == 0
     assert not JournalEntry.objects.filter(source=JournalEntry.Source.PAYMENT_RECEIVED).exists()
+
+
+def test_an_entry_whose_answer_cannot_be_made_is_not_kept(books, staff_user, pen, monkeypatch):
+    """The answer is shaped inside the posting transaction: a failure there
+    (as the KeyError of four minor units was) leaves no entry for a retry to repeat."""
+
+    def broken(entries):
+        raise KeyError(4)
+
+    monkeypatch.setattr(accounting_selectors, "entries_with_lines", broken)
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(staff_user)
+
+    response = _manual_entry(client, "PEN", "1.00")
+
+    assert response.status_code == 500
+    assert not JournalEntry.objects.exists()
