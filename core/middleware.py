@@ -8,6 +8,8 @@ import time
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.db import connection
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
 from prometheus_client import Histogram
 
 logger = logging.getLogger("travelhub.requests")
@@ -89,3 +91,36 @@ class QueryCounter:
         finally:
             self.count += 1
             self.seconds += time.perf_counter() - started
+
+
+# C0 and C1 control characters (NUL, U+001E, DEL…): no path segment or query
+# parameter of ours means anything with one, and PostgreSQL refuses NUL in text.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class ControlCharactersMiddleware:
+    """A path or query parameter (name or value) with a control character is
+    a 400 with a JSON body before any view, cache or database sees it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_control_character(request):
+            return JsonResponse(
+                {
+                    "detail": _("La dirección o sus parámetros contienen caracteres de control (como NUL)."),
+                    "code": "control_characters",
+                },
+                status=400,
+            )
+        return self.get_response(request)
+
+
+def _has_control_character(request) -> bool:
+    if _CONTROL_CHARACTER.search(request.path):
+        return True
+    return any(
+        _CONTROL_CHARACTER.search(name) or any(_CONTROL_CHARACTER.search(value) for value in values)
+        for name, values in request.GET.lists()
+    )

@@ -4,10 +4,14 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
-# Stored with three decimals, enough for every ISO 4217 currency (KWD has 3);
-# amounts are rounded to their own currency's minor units before storing.
-MONEY_DECIMAL_PLACES = 3
-MONEY_MAX_DIGITS = 16
+# Currencies have 0 (JPY) to 4 (CLF, UYW) minor units in ISO 4217; a currency
+# with more is refused by the catalog.
+MAX_MINOR_UNITS = 4
+# Stored with four decimals, enough for every ISO 4217 currency, and thirteen
+# integer digits; amounts are rounded to (or checked against) their own
+# currency's minor units before storing.
+MONEY_DECIMAL_PLACES = MAX_MINOR_UNITS
+MONEY_MAX_DIGITS = 17
 
 
 def money_field(verbose_name: str, **kwargs) -> models.DecimalField:
@@ -21,6 +25,12 @@ _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(MONEY_DECIMAL
 def round_money(amount: Decimal, minor_units: int) -> Decimal:
     """Half-up rounding, as invoices and tax authorities do (not banker's)."""
     return amount.quantize(_QUANTUM[minor_units], rounding=ROUND_HALF_UP)
+
+
+def fits_minor_units(amount: Decimal, minor_units: int) -> bool:
+    """Whether the amount has no more decimals than the currency (1.005 PEN has one too many)."""
+    amount = Decimal(amount)
+    return amount == amount.quantize(_QUANTUM[minor_units], rounding=ROUND_HALF_UP)
 
 
 def format_amount(amount: Decimal, minor_units: int) -> str:

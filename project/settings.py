@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "core.middleware.QueryCountDebugMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.ControlCharactersMiddleware",
     # Answers cached reads (catalogs); what follows is not needed for them.
     "core.api.caching.CachedResponseMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -277,6 +278,11 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "core.api.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +17,7 @@ from bookings.api import booking_serializers as serializers
 from bookings.models import Booking, BookingPayment
 from bookings.selectors import bookings as selectors
 from bookings.services import bookings, payments
+from core.api.parsers import JSONParser
 from core.exceptions import Forbidden, InvalidInput
 from core.services.idempotency import idempotent_response
 

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +22,7 @@ from bookings.selectors import listings as selectors
 from bookings.selectors.availability import listing_nights
 from bookings.services import calendar, listings, photos
 from core.api.caching import cached_json_response, cached_view
+from core.api.parsers import JSONParser
 from core.exceptions import InvalidInput
 
 LISTING_ID = "[0-9]+"

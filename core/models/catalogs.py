@@ -1,9 +1,11 @@
 """Reference catalogs loaded from maintained data packages (load_catalogs)."""
 
+from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.money import MAX_MINOR_UNITS
 from core.text import search_key
 
 
@@ -42,17 +44,29 @@ class SearchableName(models.Model):
 
 
 class Currency(BilingualName):
-    code = models.CharField(_("código ISO 4217"), max_length=3, unique=True)
+    code = models.CharField(
+        _("código ISO 4217"),
+        max_length=3,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{3}\Z", _("El código ISO 4217 son tres letras mayúsculas (p. ej. PEN)."))],
+    )
     numeric_code = models.CharField(_("código numérico"), max_length=3, blank=True)
     symbol = models.CharField(_("símbolo"), max_length=8, blank=True)
-    # Digits after the decimal point: 2 for PEN, 0 for JPY, 3 for KWD.
-    minor_units = models.PositiveSmallIntegerField(_("decimales"), default=2)
+    # Digits after the decimal point: 2 for PEN, 0 for JPY, 3 for KWD, 4 for CLF.
+    minor_units = models.PositiveSmallIntegerField(
+        _("decimales"), default=2, validators=[MaxValueValidator(MAX_MINOR_UNITS)]
+    )
     active = models.BooleanField(_("activa"), default=True)
 
     class Meta:
         verbose_name = _("moneda")
         verbose_name_plural = _("monedas")
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minor_units__lte=MAX_MINOR_UNITS), name="currency_minor_units_at_most_4"
+            ),
+        ]
 
 
 class Country(BilingualName):

@@ -110,8 +110,6 @@ class Payment(models.Model):
     method = models.CharField(_("medio de pago"), max_length=10, choices=Method.choices)
     paid_on = models.DateField(_("fecha de pago"))
     reference = models.CharField(_("referencia"), max_length=100, blank=True)
-    # The client's Idempotency-Key: a repeated request returns the first payment.
-    idempotency_key = models.CharField(_("clave de idempotencia"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
 
     class Meta:
@@ -120,11 +118,6 @@ class Payment(models.Model):
         ordering = ["sale_id", "paid_on", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
-            models.UniqueConstraint(
-                fields=["sale", "idempotency_key"],
-                condition=~models.Q(idempotency_key=""),
-                name="payment_idempotency_key_unique",
-            ),
         ]
 
     def __str__(self) -> str:

@@ -145,5 +145,5 @@ def _segment(segment: dict) -> dict:
 
 
 def _amount(value) -> str | None:
-    # Tickets print two decimals; the column keeps three for every currency.
+    # Tickets print two decimals; the column keeps four for every currency.
     return None if value is None else f"{value:.2f}"

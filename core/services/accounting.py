@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
 from core.models import Account, Currency, Invoice, JournalEntry, JournalLine, Payment
-from core.money import round_money
+from core.money import fits_minor_units, round_money
 
 # Accounts the automatic entries use (codes of the default chart, load_chart_of_accounts).
 RECEIVABLE_ACCOUNT = "1212"
@@ -46,6 +46,7 @@ def journal_entry_post(
     entry already posted for that source is returned instead of a second one."""
     lines = [line for line in lines if line.debit or line.credit]
     _check_balanced(lines)
+    _check_minor_units(lines, currency)
     if source_id is not None:
         existing = JournalEntry.objects.filter(source=source, source_id=source_id).first()
         if existing:
@@ -112,6 +113,24 @@ def _check_balanced(lines: list[LineSpec]) -> None:
             code="unbalanced",
             field="lines",
         )
+
+
+def _check_minor_units(lines: list[LineSpec], currency: Currency) -> None:
+    """An amount with more decimals than its currency (1.005 PEN) is refused, not rounded."""
+    for line in lines:
+        for amount in (line.debit, line.credit):
+            if not fits_minor_units(amount, currency.minor_units):
+                raise InvalidInput(
+                    too_many_decimals_message(amount=amount, currency=currency), code="too_many_decimals", field="lines"
+                )
+
+
+def too_many_decimals_message(*, amount: Decimal, currency: Currency) -> str:
+    return _("%(amount)s tiene más decimales de los que admite %(currency)s (%(places)d).") % {
+        "amount": f"{amount.normalize():f}",
+        "currency": currency.code,
+        "places": currency.minor_units,
+    }
 
 
 def _invoice_issued_lines(invoice: Invoice) -> list[LineSpec]:

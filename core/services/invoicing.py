@@ -32,6 +32,11 @@ def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
                 % {"status": sale.get_status_display().lower()},
                 code="invalid_transition",
             )
+        if not sale.total:
+            # Nothing to collect and nothing to book: refused before a number is taken.
+            raise Conflict(
+                _("Una venta con total cero no se factura; agregue ítems con precio o anúlela."), code="zero_total"
+            )
         series = _locked_series(series_code)
         number = series.next_number
         series.next_number = number + 1

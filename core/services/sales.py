@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput, NotFound
 from core.models import Client, Currency, ImportedTicket, Payment, Product, Sale, SaleItem, User
-from core.money import format_amount, round_money
-from core.services.accounting import journal_post_payment_received
+from core.money import fits_minor_units, format_amount, round_money
+from core.services.accounting import journal_post_payment_received, too_many_decimals_message
 from core.services.notifications import send_notification_async
 
 # The largest percent SaleItem.tax_rate holds (five digits, two decimals).
@@ -116,16 +116,11 @@ def payment_record(
     paid_on: datetime.date,
     currency: Currency | None = None,
     reference: str = "",
-    idempotency_key: str = "",
-) -> tuple[Payment, bool]:
-    """Record a payment and post its journal entry. Returns (payment, created):
-    a request repeated with the same idempotency key gets the first payment."""
+) -> Payment:
+    """Record a payment and post its journal entry. A request repeated with
+    its Idempotency-Key is answered by core.services.idempotency, not here."""
     with transaction.atomic():
         sale = _locked_sale(sale_id)
-        if idempotency_key:
-            earlier = Payment.objects.filter(sale=sale, idempotency_key=idempotency_key).first()
-            if earlier:
-                return earlier, False
         if sale.status not in (Sale.Status.CONFIRMED, Sale.Status.INVOICED):
             raise Conflict(
                 _("Solo se cobran ventas confirmadas o facturadas (esta está %(status)s).")
@@ -137,7 +132,12 @@ def payment_record(
                 _("El pago debe hacerse en la moneda de la venta (%(currency)s).") % {"currency": sale.currency.code},
                 field="currency",
             )
-        amount = round_money(amount, sale.currency.minor_units)
+        if not fits_minor_units(amount, sale.currency.minor_units):
+            raise InvalidInput(
+                too_many_decimals_message(amount=amount, currency=sale.currency),
+                code="too_many_decimals",
+                field="amount",
+            )
         if amount <= 0:
             raise InvalidInput(_("El monto debe ser mayor que cero."), field="amount")
         if amount > sale.balance_due:
@@ -153,12 +153,11 @@ def payment_record(
             method=method,
             paid_on=paid_on,
             reference=reference,
-            idempotency_key=idempotency_key,
         )
         _refresh_totals(sale)
         journal_post_payment_received(payment)
         _notify_payment_received(sale, payment)
-    return payment, True
+    return payment
 
 
 def _notify_payment_received(sale: Sale, payment: Payment) -> None:

@@ -70,8 +70,9 @@ class SaleItemOutputSerializer(serializers.Serializer):
 
 
 class SaleOutputSerializer(serializers.Serializer):
-    """Documents the shape of core.selectors.sales in the schema. Amounts are
-    strings with the decimals of the sale's currency."""
+    """Documents the shape of a sale in core.selectors.sales's list (its
+    totals and item count; the items are in the detail). Amounts are strings
+    with the decimals of the sale's currency."""
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Sale.Status.choices)
@@ -84,7 +85,7 @@ class SaleOutputSerializer(serializers.Serializer):
     balance_due = serializers.CharField()
     notes = serializers.CharField()
     created_at = serializers.DateTimeField()
-    items = SaleItemOutputSerializer(many=True)
+    item_count = serializers.IntegerField(help_text="Ítems de la venta; la lista no los trae, el detalle sí.")
 
 
 class SalePaymentSerializer(serializers.Serializer):
@@ -102,7 +103,8 @@ class SaleInvoiceSerializer(serializers.Serializer):
 
 
 class SaleDetailSerializer(SaleOutputSerializer):
-    """Documents core.selectors.sales.sale_detail: the sale with its payments and invoices."""
+    """Documents core.selectors.sales.sale_detail: the sale with its items, payments and invoices."""
 
+    items = SaleItemOutputSerializer(many=True)
     payments = SalePaymentSerializer(many=True)
     invoices = SaleInvoiceSerializer(many=True)

@@ -1,5 +1,6 @@
 """The chart of accounts, journal entries and the trial balance. Staff only."""
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
@@ -47,16 +48,18 @@ class JournalEntryViewSet(StaffViewSet, mixins.ListModelMixin):
 
     def create(self, request):
         data = validated_input(serializers.JournalEntryCreateSerializer, request)
-        entry = accounting.journal_entry_post(
-            date=data["date"],
-            description=data["description"],
-            currency=data["currency"],
-            lines=[
-                accounting.LineSpec(line["account"].code, debit=line["debit"], credit=line["credit"])
-                for line in data["lines"]
-            ],
-        )
-        return Response(self._detail(entry.pk), status=status.HTTP_201_CREATED)
+        # The answer is shaped before the entry commits: if it cannot be, no entry is left for a retry to repeat.
+        with transaction.atomic():
+            entry = accounting.journal_entry_post(
+                date=data["date"],
+                description=data["description"],
+                currency=data["currency"],
+                lines=[
+                    accounting.LineSpec(line["account"].code, debit=line["debit"], credit=line["credit"])
+                    for line in data["lines"]
+                ],
+            )
+            return Response(self._detail(entry.pk), status=status.HTTP_201_CREATED)
 
     def _detail(self, pk) -> dict:
         entries = accounting_selectors.entries_with_lines(JournalEntry.objects.filter(pk=path_id(pk)))

@@ -1,5 +1,6 @@
 """Sales: draft, confirm, cancel, items and payments. Staff only."""
 
+from django.db import transaction
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -14,6 +15,7 @@ from core.exceptions import NotFound
 from core.models import Payment, Sale
 from core.selectors import sales as sale_selectors
 from core.services import sales
+from core.services.idempotency import idempotent_response
 
 
 class SaleFilter(filters.FilterSet):
@@ -29,7 +31,10 @@ class SaleFilter(filters.FilterSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Ventas con cliente, moneda e ítems", responses=serializers.SaleOutputSerializer),
+    list=extend_schema(
+        summary="Ventas con cliente, moneda, totales y número de ítems (los ítems, en el detalle)",
+        responses=serializers.SaleOutputSerializer,
+    ),
     retrieve=extend_schema(summary="Venta con ítems, pagos y facturas", responses=serializers.SaleDetailSerializer),
     create=extend_schema(
         summary="Crear una venta (borrador)",
@@ -53,14 +58,16 @@ class SaleViewSet(StaffViewSet, mixins.ListModelMixin):
 
     def create(self, request):
         data = validated_input(serializers.SaleCreateSerializer, request)
-        sale = sales.sale_create(
-            client=data["client"],
-            currency=data["currency"],
-            notes=data["notes"],
-            items=[sales.ItemSpec(**item) for item in data["items"]],
-            created_by=request.user,
-        )
-        return Response(self._detail(sale.pk), status=status.HTTP_201_CREATED)
+        # Shaped before the sale commits: an answer that cannot be made leaves no sale behind.
+        with transaction.atomic():
+            sale = sales.sale_create(
+                client=data["client"],
+                currency=data["currency"],
+                notes=data["notes"],
+                items=[sales.ItemSpec(**item) for item in data["items"]],
+                created_by=request.user,
+            )
+            return Response(self._detail(sale.pk), status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Confirmar la venta", request=None, responses=serializers.SaleDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -100,25 +107,24 @@ class SaleViewSet(StaffViewSet, mixins.ListModelMixin):
                 "Idempotency-Key",
                 OpenApiTypes.STR,
                 location=OpenApiParameter.HEADER,
-                description="Repetir la petición con la misma clave devuelve el primer pago.",
+                description=(
+                    "Hasta 200 caracteres. Repetir la petición con la misma clave durante 24 horas devuelve la "
+                    "primera respuesta (Idempotent-Replayed: true); la misma clave con otro cuerpo es un 422."
+                ),
             )
         ],
         request=serializers.PaymentInputSerializer,
-        responses={201: serializers.PaymentSerializer, 200: serializers.PaymentSerializer},
+        responses={201: serializers.PaymentSerializer},
     )
     @action(detail=True, methods=["post"])
     def payments(self, request, pk=None):
+        return idempotent_response(request, lambda: self._pay(request, path_id(pk)))
+
+    def _pay(self, request, sale_id: int) -> Response:
         data = validated_input(serializers.PaymentInputSerializer, request)
-        payment, created = sales.payment_record(
-            sale_id=path_id(pk),
-            idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
-            **data,
-        )
+        payment = sales.payment_record(sale_id=sale_id, **data)
         payment = Payment.objects.select_related("sale__currency").get(pk=payment.pk)
-        return Response(
-            serializers.PaymentSerializer(payment).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        )
+        return Response(serializers.PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
 
     def _detail(self, pk) -> dict:
         sale = sale_selectors.sale_detail(path_id(pk))

@@ -7,10 +7,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core.api.pagination import LazyPageNumberPagination
+from core.api.parsers import JSONParser
 from core.api.serializers import tickets as serializers
 from core.api.views.staff import StaffViewSet, pdf_download, validated_input
 from core.exceptions import Conflict, NotFound

@@ -4,7 +4,7 @@ from functools import partial
 import pytest
 from django.db import IntegrityError, transaction
 
-from core.models import Invoice, InvoiceSeries, JournalEntry, Sale
+from core.models import Invoice, InvoiceSeries, JournalEntry, Sale, TaskMessage, WebhookEvent
 from core.services import invoicing, sales
 from core.services.accounting import chart_of_accounts_load
 from core.tests.concurrency import Outcomes, in_lockstep, run_at_once
@@ -238,3 +238,34 @@ def test_control_without_the_series_lock_concurrent_issuers_take_the_same_number
         isinstance(error, IntegrityError) and "invoice_series_number_unique" in str(error) for error in outcomes.raised
     )
     assert list(Invoice.objects.values_list("number", flat=True)) == [1]
+
+
+@pytest.mark.django_db
+def test_a_zero_total_sale_is_refused_before_anything_is_written(staff_client, books, pen):
+    sale = confirmed_sale(pen, price="0")
+    assert sale.total == 0
+
+    response = staff_client.post("/api/facturas/", {"sale": sale.pk, "series": "F001"})
+
+    assert response.status_code == 409, response.content
+    assert response.json()["code"] == "zero_total"
+    assert "total cero" in response.json()["detail"]
+    assert not Invoice.objects.exists()
+    assert InvoiceSeries.objects.get(code="F001").next_number == 1
+    assert not JournalEntry.objects.exists()
+    assert not WebhookEvent.objects.exists()
+    assert not TaskMessage.objects.exists()
+    assert Sale.objects.get(pk=sale.pk).status == Sale.Status.CONFIRMED
+    # The sale is not stuck: it can be cancelled, and the next invoice takes number 1.
+    assert staff_client.post(f"/api/ventas/{sale.pk}/cancel/").status_code == 200
+    issued = staff_client.post("/api/facturas/", {"sale": confirmed_sale(pen).pk, "series": "F001"})
+    assert issued.json()["number"] == "F001-00000001"
+
+
+@pytest.mark.django_db
+def test_a_zero_total_sale_is_refused_in_english_too(staff_client, books, pen):
+    sale = confirmed_sale(pen, price="0")
+
+    response = staff_client.post("/api/facturas/", {"sale": sale.pk, "series": "F001"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.json()["detail"].startswith("A sale with a zero total is not invoiced")
