@@ -554,6 +554,36 @@ def test_a_sender_that_lost_its_lease_writes_nothing_over_the_new_owners_outcome
 
 
 @pytest.mark.django_db
+def test_a_late_successful_send_writes_nothing_while_the_new_owner_is_still_sending(receiver):
+    # given: sender A claimed a delivery of an endpoint failing since
+    # yesterday and stalled past its lease; B took it (attempt 2) and has
+    # not answered yet
+    server = receiver(200)
+    owner = UserFactory()
+    endpoint = _endpoint(owner, server.url)
+    failing_since = timezone.now() - timedelta(days=1)
+    WebhookEndpoint.objects.filter(id=endpoint.id).update(failing_since=failing_since)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    claimed_by_a = webhooks._claim_due(batch_size=10)
+    clock = timezone.now() + webhooks.SEND_LEASE + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock):
+        claimed_by_b = webhooks._claim_due(batch_size=10)
+
+    # when: A wakes up and its request succeeds
+    webhooks._send_claimed(claimed_by_a, lease_end=float("inf"))
+
+    # then: the receiver got it, but the row is still B's attempt, and A's
+    # answer does not end the endpoint's failure run
+    assert [d.attempt_count for d in claimed_by_a + claimed_by_b] == [1, 2]
+    assert len(server.requests) == 1
+    late = WebhookDelivery.objects.get()
+    assert (late.status, late.attempt_count, late.sent_at, late.response_status) == (Status.SENDING, 2, None, None)
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since == failing_since
+
+
+@pytest.mark.django_db
 def test_a_delivery_whose_sender_keeps_dying_ends_dead_and_staff_can_replay_it(receiver, client):
     # given: two deliveries; every sender that claims the first one dies
     # before writing anything (it is left `sending` until its lease runs out)
