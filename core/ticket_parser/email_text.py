@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from email.header import decode_header, make_header
 from email.message import Message
 
+from .deadline import time_budget_check
+from .errors import ParseTimeout
 from .html_text import html_to_text
 from .pdf_text import pdf_to_text
 
@@ -73,6 +75,7 @@ def email_texts(data: bytes) -> Iterator[str]:
     html_parts: list[Message] = []
     pdf_payloads: list[bytes] = []
     for part in msg.walk():
+        time_budget_check()
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
@@ -97,6 +100,8 @@ def email_texts(data: bytes) -> Iterator[str]:
     for payload in pdf_payloads:
         try:
             text = pdf_to_text(payload)
+        except ParseTimeout:
+            raise
         except Exception:  # a broken attachment must not hide the text parts
             continue
         yield f"{headers}\n\n{text}"
