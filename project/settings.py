@@ -387,6 +387,8 @@ NOTIFICATION_PUSH_FILE = env.str("NOTIFICATION_PUSH_FILE", default=str(BASE_DIR 
 # Only tests and local development send webhooks to loopback or private addresses.
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=15)
+# The longest an imported e-ticket's parse may take; past it the row is an error.
+TICKET_PARSE_TIMEOUT_SECONDS = env.float("TICKET_PARSE_TIMEOUT_SECONDS", default=10)
 # Rentals: the platform's fee on each stay (% of the nights), taxes on the
 # whole stay if the deployment charges them, and how long a guest has to pay.
 BOOKING_SERVICE_FEE_PERCENT = Decimal(env.str("BOOKING_SERVICE_FEE_PERCENT", default="10"))

@@ -34,11 +34,13 @@ from core.services.task_dispatch import task_send_on_commit
 from core.services.ticket_corrections import corrections_validate
 from core.services.webhooks import webhook_event_emit
 from core.ticket_parser import (
+    ParseTimeout,
     TicketParseError,
     UnknownTicketFormat,
     UnreadableDocument,
     extract_data_from_text,
     parse_document,
+    parse_time_budget,
 )
 from core.ticket_parser.documents import decode_text, document_texts, looks_like_email, looks_like_html
 from core.ticket_parser.exchanges import original_ticket_number
@@ -159,11 +161,14 @@ def ticket_process(*, ticket_id: int) -> bool:
         return False
     ticket = ImportedTicket.objects.select_related("document").get(pk=ticket_id)
     try:
-        records = _document_records(ticket.document)
-        if ticket.position >= len(records):
-            raise TicketParseError(f"no record at position {ticket.position}")
+        # A document may be slow to parse on purpose; the worker is not held past the budget.
+        with parse_time_budget(settings.TICKET_PARSE_TIMEOUT_SECONDS):
+            records = _document_records(ticket.document)
+            if ticket.position >= len(records):
+                raise TicketParseError(f"no record at position {ticket.position}")
+            original_number = _original_number(ticket.document, records)
         with transaction.atomic():
-            _record_store(ticket, records[ticket.position], _original_number(ticket.document, records))
+            _record_store(ticket, records[ticket.position], original_number)
             if ticket.position == 0:
                 _siblings_store(ticket, records)
     except TicketParseError as failure:
@@ -208,6 +213,11 @@ def _document_texts(document: TicketDocument) -> Iterator[str]:
 
 
 def _failure_reason(failure: TicketParseError, ticket: ImportedTicket) -> str:
+    if isinstance(failure, ParseTimeout):
+        return _(
+            "Documento demasiado complejo: su análisis superó el límite de %(seconds)g segundos. "
+            "Un boleto electrónico se lee en mucho menos; revise que sea el documento correcto."
+        ) % {"seconds": settings.TICKET_PARSE_TIMEOUT_SECONDS}
     if isinstance(failure, UnknownTicketFormat):
         return _(
             "Formato desconocido: el documento no es un boleto electrónico de un formato soportado "

@@ -4,7 +4,8 @@ A URL is resolved and every address it resolves to is checked, at
 registration and again before sending; the request then connects to the
 checked address itself (not to the name again), so a DNS answer that changes
 between the check and the connection cannot point it inside our network.
-WEBHOOK_ALLOW_PRIVATE_TARGETS (tests, local development) lifts the check.
+Ports of internal services are refused too, whatever the address.
+WEBHOOK_ALLOW_PRIVATE_TARGETS (tests, local development) lifts both checks.
 
 Connections are kept open and reused (urllib3's pools), one pool per scheme,
 checked address, port and host name: a connection is only reused for the
@@ -24,6 +25,49 @@ from core.exceptions import InvalidInput
 
 # Cloud metadata services that are not in a private or link-local range.
 METADATA_ADDRESSES = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
+# 6to4 addresses embed an IPv4 address (2002:7f00:1:: is 127.0.0.1) that a
+# relay or the host's own 6to4 interface may route to; ipaddress calls the
+# whole range global, and no receiver needs it.
+SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+# Ports of services that live inside networks (databases, caches, brokers,
+# cluster and remote-administration APIs): a webhook has no business there,
+# even at a public address, which may be ours behind a NAT.
+INTERNAL_SERVICE_PORTS = frozenset(
+    {
+        22,  # SSH
+        23,  # Telnet
+        25,  # SMTP
+        111,  # RPC portmapper
+        135,  # MS RPC
+        139,  # NetBIOS
+        445,  # SMB
+        1433,  # SQL Server
+        1521,  # Oracle
+        2049,  # NFS
+        2181,  # ZooKeeper
+        2375,  # Docker API
+        2376,  # Docker API (TLS)
+        2379,  # etcd
+        2380,  # etcd peers
+        3306,  # MySQL
+        3389,  # RDP
+        4369,  # Erlang port mapper
+        5432,  # PostgreSQL
+        5672,  # AMQP
+        5984,  # CouchDB
+        6379,  # Redis
+        6443,  # Kubernetes API
+        8500,  # Consul
+        9042,  # Cassandra
+        9092,  # Kafka
+        9200,  # Elasticsearch
+        9300,  # Elasticsearch nodes
+        10250,  # kubelet
+        11211,  # memcached
+        15672,  # RabbitMQ management
+        27017,  # MongoDB
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +97,7 @@ def _refused_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
         or address.is_unspecified
         or not address.is_global
         or address in METADATA_ADDRESSES
+        or (isinstance(address, ipaddress.IPv6Address) and address in SIX_TO_FOUR)
     )
 
 
@@ -64,9 +109,20 @@ def webhook_target_resolve(url: str) -> WebhookTarget:
     if parts.username or parts.password:
         raise InvalidInput(_("La URL no puede llevar usuario ni contraseña."), field="url")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        # `or` would read an explicit port 0 as "no port" and send it to 80.
+        port = parts.port if parts.port is not None else (443 if parts.scheme == "https" else 80)
     except ValueError as invalid:
         raise InvalidInput(_("El puerto de la URL no es válido."), field="url") from invalid
+    allow_private = getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+    if port == 0:
+        # Nothing listens on port 0; connecting to it is an error everywhere.
+        raise InvalidInput(_("El puerto de la URL no es válido."), field="url")
+    if not allow_private and port in INTERNAL_SERVICE_PORTS:
+        raise InvalidInput(
+            _("El puerto %(port)d es de un servicio interno; no se envían webhooks allí.") % {"port": port},
+            code="forbidden_target",
+            field="url",
+        )
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as unresolved:
@@ -74,7 +130,6 @@ def webhook_target_resolve(url: str) -> WebhookTarget:
             _("No se pudo resolver el host %(host)s.") % {"host": parts.hostname}, field="url"
         ) from unresolved
     addresses = [info[4][0] for info in infos]
-    allow_private = getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
     if not allow_private and any(_refused_address(ipaddress.ip_address(a.split("%")[0])) for a in addresses):
         raise InvalidInput(
             _("La URL apunta a una dirección interna, privada o de metadatos; no se envían webhooks allí."),

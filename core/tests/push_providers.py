@@ -31,3 +31,10 @@ class DyingPushProvider(FilePushProvider):
         if message["title"] == "poison":
             os._exit(1)
         super().send(**message)
+
+
+class UnreachablePushProvider:
+    """A push service that cannot be reached: every send fails (transient)."""
+
+    def send(self, **message) -> None:
+        raise ConnectionRefusedError("push service unreachable")

@@ -249,6 +249,46 @@ def test_a_late_worker_writes_nothing_once_its_claim_was_taken_back(tmp_path, se
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("new_owner", ["failed", "still sending"])
+def test_a_late_successful_send_writes_nothing_over_the_new_owners_outcome(tmp_path, settings, new_owner):
+    # given: sender A took a push delivery (attempt 1) and stalled past its
+    # lease; the retry job gave it to B (attempt 2), whose push failed or is
+    # still under way
+    settings.NOTIFICATION_PUSH_FILE = str(tmp_path / "push.jsonl")
+    user = UserFactory()
+    _push_only(user)
+    _queue(user, 1)
+    claim = notification_queue.notification_queue_claim(worker="A", batch_size=1)
+    taken_by_a = notification_queue._fan_out(claim, locking=True, now=timezone.now())
+    after_the_lease = timezone.now() + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS + 1)
+    taken_by_b = notification_queue._deliveries_claim_due(batch_size=10, now=after_the_lease)
+    if new_owner == "failed":
+        settings.NOTIFICATION_PUSH_PROVIDER = "core.tests.push_providers.UnreachablePushProvider"
+        assert notification_queue.deliveries_send(taken_by_b, lease_started=time.monotonic()) == 0
+    owners = NotificationDelivery.objects.get()
+
+    # when: A wakes up and its push goes through
+    settings.NOTIFICATION_PUSH_PROVIDER = "core.services.notification_channels.FilePushProvider"
+    sent = notification_queue.deliveries_send(taken_by_a, lease_started=time.monotonic())
+
+    # then: the push happened (too late to take back), but the row still
+    # says what its owner B made of it
+    assert (taken_by_a, taken_by_b) == ([(owners.id, 1)], [(owners.id, 2)])
+    assert sent == 1
+    assert _pushed_ids(tmp_path / "push.jsonl") == ["n0"]
+    late = NotificationDelivery.objects.get()
+    assert (late.status, late.attempt_count, late.sent_at, late.last_error, late.next_attempt_at) == (
+        Status.FAILED if new_owner == "failed" else Status.SENDING,
+        2,
+        None,
+        owners.last_error,
+        owners.next_attempt_at,
+    )
+    if new_owner == "failed":
+        assert "push service unreachable" in late.last_error
+
+
+@pytest.mark.django_db
 def test_a_notification_that_fails_every_worker_is_parked_dead_and_staff_can_retry_it(tmp_path, settings, client):
     # given: a batch in which one notification's kind no longer exists (queued
     # before a deploy removed it): fanning it out fails, and the claim on the

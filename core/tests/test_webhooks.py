@@ -154,11 +154,34 @@ def test_a_delivery_is_signed_the_standard_webhooks_way_also_during_rotation(rec
         "http://0.0.0.0/hook",
         "ftp://example.com/hook",
         "http://user:pass@example.com/hook",
+        # 6to4: the first embeds 127.0.0.1, the second a public address; the
+        # range is refused whole (a relay decides where either goes)
+        "http://[2002:7f00:1::1]/hook",
+        "http://[2002:5db8:d822::1]/hook",
+        "http://93.184.216.34:0/hook",
+        "http://93.184.216.34:6379/hook",
+        "http://93.184.216.34:5432/hook",
+        "https://93.184.216.34:2375/hook",
     ],
 )
 def test_internal_and_malformed_targets_are_refused(url):
     with pytest.raises(InvalidInput):
         webhook_target_resolve(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://93.184.216.34/hook", "http://93.184.216.34:8080/h", "https://[2001:db9::1]/h"]
+)
+def test_public_addresses_on_ordinary_ports_are_accepted(url):
+    assert webhook_target_resolve(url).address in url
+
+
+def test_allowing_private_targets_lifts_the_internal_ports_but_not_port_zero(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+    assert webhook_target_resolve("http://127.0.0.1:6379/hook").port == 6379
+    with pytest.raises(InvalidInput):
+        webhook_target_resolve("http://127.0.0.1:0/hook")
 
 
 def _resolver(monkeypatch, answers: dict[str, list[list[str]]]) -> None:
@@ -341,6 +364,24 @@ def test_only_staff_may_subscribe_to_agency_events(receiver, api_client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", ["host", "guest"])
+def test_a_host_or_guest_cannot_add_agency_events_to_an_endpoint_later(receiver, api_client, role):
+    server = receiver(200)
+    owner = UserFactory(role=role)
+    endpoint = _endpoint(owner, server.url)
+    api_client.force_authenticate(owner)
+
+    patched = api_client.patch(f"/api/webhooks/{endpoint.id}/", {"event_types": ["ticket.parsed"]}, format="json")
+    put = api_client.put(
+        f"/api/webhooks/{endpoint.id}/", {"url": server.url, "event_types": ["invoice.issued"]}, format="json"
+    )
+
+    assert [patched.status_code, put.status_code] == [400, 400]
+    assert {patched.json()["code"], put.json()["code"]} == {"staff_only_event_types"}
+    assert list(WebhookSubscription.objects.values_list("event_type", flat=True)) == ["notification.created"]
+
+
+@pytest.mark.django_db
 def test_retries_follow_the_schedule_then_the_delivery_is_dead(receiver):
     # given: a receiver that always fails, and a clock we move
     server = receiver(503)
@@ -513,6 +554,36 @@ def test_a_sender_that_lost_its_lease_writes_nothing_over_the_new_owners_outcome
 
 
 @pytest.mark.django_db
+def test_a_late_successful_send_writes_nothing_while_the_new_owner_is_still_sending(receiver):
+    # given: sender A claimed a delivery of an endpoint failing since
+    # yesterday and stalled past its lease; B took it (attempt 2) and has
+    # not answered yet
+    server = receiver(200)
+    owner = UserFactory()
+    endpoint = _endpoint(owner, server.url)
+    failing_since = timezone.now() - timedelta(days=1)
+    WebhookEndpoint.objects.filter(id=endpoint.id).update(failing_since=failing_since)
+    webhooks.webhook_event_emit(event_type="notification.created", payload={}, owner=owner)
+    webhooks.webhook_events_fan_out()
+    claimed_by_a = webhooks._claim_due(batch_size=10)
+    clock = timezone.now() + webhooks.SEND_LEASE + timedelta(seconds=1)
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: clock):
+        claimed_by_b = webhooks._claim_due(batch_size=10)
+
+    # when: A wakes up and its request succeeds
+    webhooks._send_claimed(claimed_by_a, lease_end=float("inf"))
+
+    # then: the receiver got it, but the row is still B's attempt, and A's
+    # answer does not end the endpoint's failure run
+    assert [d.attempt_count for d in claimed_by_a + claimed_by_b] == [1, 2]
+    assert len(server.requests) == 1
+    late = WebhookDelivery.objects.get()
+    assert (late.status, late.attempt_count, late.sent_at, late.response_status) == (Status.SENDING, 2, None, None)
+    endpoint.refresh_from_db()
+    assert endpoint.failing_since == failing_since
+
+
+@pytest.mark.django_db
 def test_a_delivery_whose_sender_keeps_dying_ends_dead_and_staff_can_replay_it(receiver, client):
     # given: two deliveries; every sender that claims the first one dies
     # before writing anything (it is left `sending` until its lease runs out)
@@ -624,6 +695,10 @@ def test_another_users_endpoint_and_deliveries_are_not_found(guest_client, publi
         guest_client.delete(f"/api/webhooks/{endpoint.id}/"),
         guest_client.get(f"/api/webhooks/{endpoint.id}/deliveries/"),
         guest_client.post(f"/api/webhooks/{endpoint.id}/rotate-secret/"),
+        # ownership before the body: a bad body does not tell that it exists
+        guest_client.post(f"/api/webhooks/{endpoint.id}/replay/", {"since": "ayer"}, format="json"),
+        guest_client.post(f"/api/webhooks/{endpoint.id}/replay/", {}, format="json"),
+        guest_client.post(f"/api/webhooks/{endpoint.id}/replay/", {"since": "2026-01-01T00:00:00Z"}, format="json"),
         guest_client.get(f"/api/webhook-entregas/{delivery.id}/"),
         guest_client.post(f"/api/webhook-entregas/{delivery.id}/replay/"),
     ):

@@ -7,7 +7,8 @@ Public API:
   the format is recognised by content, the file name is only used in error messages.
 
 Both return one record per ticket and raise a `TicketParseError` subclass when the
-document is not a ticket of a supported format.
+document is not a ticket of a supported format. Inside `parse_time_budget(seconds)` a
+parse that runs longer raises `ParseTimeout`.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ import logging
 import re
 
 from . import airline_web, amadeus, copa, kiu, sabre
+from .deadline import parse_time_budget, time_budget_check
 from .detect import detect_format
 from .documents import MAX_TEXT_CHARS, document_texts
-from .errors import TicketParseError, UnknownTicketFormat, UnreadableDocument
+from .errors import ParseTimeout, TicketParseError, UnknownTicketFormat, UnreadableDocument
 
 __all__ = [
+    "ParseTimeout",
     "TicketParseError",
     "UnknownTicketFormat",
     "UnreadableDocument",
     "detect_format",
     "extract_data_from_text",
     "parse_document",
+    "parse_time_budget",
 ]
 
 logger = logging.getLogger(__name__)
@@ -48,7 +52,9 @@ def extract_data_from_text(text: str) -> list[dict]:
     text = re.sub(r"\r+\n?", "\n", text[:MAX_TEXT_CHARS])
     # A receipt quoted in a reply (`> TOTAL : USD ...`) keeps its layout once unquoted.
     text = re.sub(r"(?m)^(?:> ?)+", "", text)
+    time_budget_check()
     fmt = detect_format(text)
+    time_budget_check()
     try:
         records = [r for r in PARSERS[fmt](text) if _is_complete(r)]
     except (ValueError, KeyError, IndexError, TypeError, AttributeError, ArithmeticError) as exc:
@@ -68,6 +74,8 @@ def parse_document(data: bytes, filename: str = "") -> list[dict]:
         for text in document_texts(data):
             try:
                 return extract_data_from_text(text)
+            except ParseTimeout:
+                raise
             except TicketParseError as exc:
                 # Keep the most specific failure: a recognised but unreadable ticket beats "unknown".
                 if error is None or isinstance(error, UnknownTicketFormat):

@@ -192,6 +192,20 @@ def iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+def block_between(text: str, start: str, end: str) -> str | None:
+    """The text from the first match of `start` to the first match of `end`
+    after it (both multiline patterns), or None without both.
+
+    The same as `(?ms)start(.*?)end` but linear: that pattern, when `end` is
+    missing, scans to the end of the text from every line `start` matches,
+    which is quadratic in a document repeating the start label."""
+    opening = re.search(f"(?m){start}", text)
+    if not opening:
+        return None
+    closing = re.compile(f"(?m){end}").search(text, opening.end())
+    return text[opening.end() : closing.start()] if closing else None
+
+
 def header_value(text: str, name: str) -> str | None:
     """Value of an e-mail header line (`Subject: ...`) kept at the top of the text."""
     m = re.search(rf"(?im)^{name}:[ \t]*(.+)$", text[:20000])

@@ -12,10 +12,16 @@ from collections.abc import Iterator
 from email.header import decode_header, make_header
 from email.message import Message
 
+from .deadline import time_budget_check
+from .errors import ParseTimeout
 from .html_text import html_to_text
 from .pdf_text import pdf_to_text
 
 KEPT_HEADERS = ("Subject", "From", "Date")
+# A kept header is cut to this many characters before its encoded words are
+# decoded: `decode_header` is quadratic in their number, and a real Subject,
+# From or Date is far shorter (RFC 5322 lines stop at 998).
+MAX_HEADER_CHARS = 2000
 # A plain part shorter than this is taken as a "see the HTML version" stub.
 MIN_PLAIN_CHARS = 200
 
@@ -34,12 +40,23 @@ def _header_block(msg: Message) -> str:
         value = msg.get(name)
         if not value:
             continue
+        value = _header_cut(str(value))
         try:
             value = str(make_header(decode_header(value)))
         except (ValueError, LookupError, UnicodeError):  # malformed encoded words: keep them raw
             value = str(value)
         lines.append(f"{name}: {' '.join(value.split())}")
     return "\n".join(lines)
+
+
+def _header_cut(value: str) -> str:
+    """`value` cut to MAX_HEADER_CHARS, at a space when there is one, so that
+    no encoded word is cut in half."""
+    if len(value) <= MAX_HEADER_CHARS:
+        return value
+    cut = value[:MAX_HEADER_CHARS]
+    space = cut.rfind(" ")
+    return cut[:space] if space > 0 else cut
 
 
 def email_texts(data: bytes) -> Iterator[str]:
@@ -58,6 +75,7 @@ def email_texts(data: bytes) -> Iterator[str]:
     html_parts: list[Message] = []
     pdf_payloads: list[bytes] = []
     for part in msg.walk():
+        time_budget_check()
         if part.is_multipart():
             continue
         ctype = part.get_content_type()
@@ -82,6 +100,8 @@ def email_texts(data: bytes) -> Iterator[str]:
     for payload in pdf_payloads:
         try:
             text = pdf_to_text(payload)
+        except ParseTimeout:
+            raise
         except Exception:  # a broken attachment must not hide the text parts
             continue
         yield f"{headers}\n\n{text}"

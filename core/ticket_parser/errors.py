@@ -11,3 +11,7 @@ class UnknownTicketFormat(TicketParseError):
 
 class UnreadableDocument(TicketParseError):
     """The bytes could not be decoded into text (corrupt PDF, binary data, ...)."""
+
+
+class ParseTimeout(TicketParseError):
+    """Parsing the document took longer than its time budget."""

@@ -13,6 +13,7 @@ from datetime import date
 
 from .common import (
     MONTHS,
+    block_between,
     clean_name,
     collapse,
     header_value,
@@ -188,10 +189,10 @@ def _prices(text: str, record: dict) -> None:
     elif fare:
         record["fare"] = parse_amount(fare.group(2))
 
-    tax_block = re.search(r"(?ms)^[ \t]*TAX[^:\n]*:(.*?)^[ \t]*TOTAL\s*:", text)
+    tax_block = block_between(text, r"^[ \t]*TAX[^:\n]*:", r"^[ \t]*TOTAL\s*:")
     taxes = []
     if tax_block:
-        for m in TAX_ITEM.finditer(tax_block.group(1)):
+        for m in TAX_ITEM.finditer(tax_block):
             taxes.append({"code": m.group(3), "amount": parse_amount(m.group(2))})
     record["taxes"] = taxes
     record["taxes_total"] = sum_amounts([t["amount"] for t in taxes])

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .common import (
     MONTHS,
+    block_between,
     clean_name,
     collapse,
     iso,
@@ -227,10 +228,10 @@ def _payment(text: str, record: dict) -> None:
         record["currency"], record["fare"] = fare.group(1), parse_amount(fare.group(2))
     if total:
         record["currency"], record["total"] = total.group(1), parse_amount(total.group(2))
-    block = re.search(r"(?ms)^Impuestos(.*?)^Tarifa total", text)
+    block = block_between(text, r"^Impuestos", r"^Tarifa total")
     taxes = []
     if block:
-        for m in re.finditer(r"\b([A-Z]{3})\s+(\d[\d.,]*)\s+([A-Z0-9]{2})\b", block.group(1)):
+        for m in re.finditer(r"\b([A-Z]{3})\s+(\d[\d.,]*)\s+([A-Z0-9]{2})\b", block):
             taxes.append({"code": m.group(3), "amount": parse_amount(m.group(2))})
     record["taxes"] = taxes
     record["taxes_total"] = sum_amounts([t["amount"] for t in taxes])

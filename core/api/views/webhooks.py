@@ -115,8 +115,11 @@ class WebhookEndpointViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def replay(self, request, pk=None):
+        # Whose endpoint it is comes first: someone else's is a 404 whatever
+        # the body, so a 400 does not tell that it exists.
+        endpoint = self._endpoint(pk)
         data = _valid(serializers.WebhookReplaySerializer, request)
-        count = services.webhook_deliveries_replay_failed(endpoint=self._endpoint(pk), since=data["since"])
+        count = services.webhook_deliveries_replay_failed(endpoint=endpoint, since=data["since"])
         return Response({"replayed": count}, status=status.HTTP_202_ACCEPTED)
 
 

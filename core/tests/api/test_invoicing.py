@@ -2,7 +2,7 @@ from decimal import Decimal
 from functools import partial
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from core.models import Invoice, InvoiceSeries, JournalEntry, Sale, TaskMessage, WebhookEvent
 from core.services import invoicing, sales
@@ -167,16 +167,9 @@ def test_invoice_list_query_budget(staff_client, books, pen, django_assert_max_n
     assert len(response.json()["results"]) == 50
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_issue_rolled_back_gives_its_number_back(books, pen):
-    """Numbers stay gapless when an issue is undone: the series counter is
-    written in the issuing transaction, so a rollback gives the number back
-    and the next invoice takes it.
-
-    This is what a per-series PostgreSQL sequence could not do. A sequence
-    would pass the concurrency tests below (nextval hands concurrent issuers
-    distinct, increasing numbers without any lock), but nextval is never
-    rolled back: here the third invoice would be number 3, and 2 missing."""
+def _issue_one_rolled_back_between_two(pen) -> tuple[Invoice, Sale, Invoice]:
+    """Issue an invoice, then one in a transaction that fails afterwards,
+    then another: (first invoice, the sale whose issue was undone, third)."""
     first = invoicing.invoice_issue(sale_id=confirmed_sale(pen).pk, series_code="F001")
     undone = confirmed_sale(pen)
 
@@ -188,10 +181,52 @@ def test_an_issue_rolled_back_gives_its_number_back(books, pen):
     with pytest.raises(RuntimeError):
         issue_in_a_transaction_that_then_fails()
     third = invoicing.invoice_issue(sale_id=confirmed_sale(pen).pk, series_code="F001")
+    return first, undone, third
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_issue_rolled_back_gives_its_number_back(books, pen):
+    """Numbers stay gapless when an issue is undone: the series counter is
+    written in the issuing transaction, so a rollback gives the number back
+    and the next invoice takes it.
+
+    This is what a per-series PostgreSQL sequence could not do. A sequence
+    would pass the concurrency tests below (nextval hands concurrent issuers
+    distinct, increasing numbers without any lock), but nextval is never
+    rolled back: here the third invoice would be number 3, and 2 missing
+    (the control below numbers with a real sequence)."""
+    first, undone, third = _issue_one_rolled_back_between_two(pen)
 
     assert (first.number, third.number) == (1, 2)
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2]
     assert Sale.objects.get(pk=undone.pk).status == Sale.Status.CONFIRMED
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_control_numbers_from_a_postgresql_sequence_leave_a_gap_after_a_rollback(books, pen, monkeypatch):
+    """Proof that the test above fails with a per-series sequence: the same
+    issues, numbered by nextval on a real sequence, skip the number the
+    rolled-back issue took."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE SEQUENCE invoice_number_f001_control")
+
+    def series_numbered_by_the_sequence(series_code: str) -> InvoiceSeries:
+        series = InvoiceSeries.objects.get(code=series_code, active=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval('invoice_number_f001_control')")
+            series.next_number = cursor.fetchone()[0]
+        return series
+
+    monkeypatch.setattr(invoicing, "_locked_series", series_numbered_by_the_sequence)
+    try:
+        first, _, third = _issue_one_rolled_back_between_two(pen)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SEQUENCE invoice_number_f001_control")
+
+    assert (first.number, third.number) == (1, 3)
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 3]
 
 
 # --- concurrent issuing (PostgreSQL) -------------------------------------------------------

@@ -19,6 +19,7 @@ from core.tests.factories import (
     TicketSegmentFactory,
     UserFactory,
 )
+from core.tests.ticket_parser.test_hostile_documents import pdf_of_nested_forms
 
 CORPUS = Path(__file__).parents[1] / "ticket_parser" / "corpus"
 DOCUMENTS = sorted(p for p in CORPUS.iterdir() if p.suffix in {".eml", ".txt", ".html", ".pdf"})
@@ -139,6 +140,25 @@ def test_documents_that_are_not_tickets_end_in_a_readable_error(
     assert reason in detail["error"]
     assert detail["record"] is None
     assert not SaleItem.objects.exists()
+
+
+def test_a_document_slower_than_the_parse_budget_ends_in_a_readable_error(
+    staff_client, currencies, django_capture_on_commit_callbacks, settings
+):
+    # given: a PDF that takes seconds to read, and a budget of 0.2 s
+    settings.TICKET_PARSE_TIMEOUT_SECONDS = 0.2
+
+    # when
+    started = time.perf_counter()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(staff_client, pdf_of_nested_forms(), "lento.pdf")
+
+    # then: the worker gave up after the budget and the row says why
+    assert time.perf_counter() - started < 2
+    detail = staff_client.get(f"{URL}{response.json()['id']}/").json()
+    assert detail["status"] == "error"
+    assert "superó el límite de 0.2 segundos" in detail["error"]
+    assert detail["record"] is None
 
 
 # --- Upload rules ------------------------------------------------------------------------
