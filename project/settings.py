@@ -22,15 +22,16 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 EMBEDDED = "DATABASE_URL" not in env and "REDIS_URL" not in env
 DEBUG = env.bool("DEBUG", default=EMBEDDED)
 
+# Like every other "DEBUG off requires X" below, only DEBUG decides: a
+# machine without DATABASE_URL/REDIS_URL but with DEBUG=false is still
+# treated as production, never given the published development key.
 SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "insecure-development-key-" + "x" * 40
 if not SECRET_KEY:
-    if DEBUG or EMBEDDED:
-        SECRET_KEY = "insecure-development-key-" + "x" * 40
-    else:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
-            "(DEBUG is off, so no development key is used)."
-        )
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Set the SECRET_KEY environment variable (DEBUG is off, so no development key is used)."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -331,9 +332,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # TLS usually ends at the load balancer; set SECURE_SSL_REDIRECT=true where it does not.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
-SESSION_COOKIE_SECURE = not (DEBUG or EMBEDDED)
-CSRF_COOKIE_SECURE = not (DEBUG or EMBEDDED)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG or EMBEDDED else 31536000)
+# DEBUG off means production, embedded or not: secure cookies and HSTS.
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

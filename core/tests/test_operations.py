@@ -57,6 +57,31 @@ def test_missing_secret_key_stops_start_up_with_a_clear_message():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+# No DATABASE_URL nor REDIS_URL (as a fresh checkout) but DEBUG off: production.
+EMBEDDED_WITHOUT_DEBUG = {
+    key: value for key, value in PRODUCTION_ENV.items() if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+}
+
+
+def test_missing_secret_key_stops_start_up_even_without_database_and_redis_urls():
+    result = _manage("check", env=EMBEDDED_WITHOUT_DEBUG)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_off_without_database_and_redis_urls_has_secure_cookies_and_hsts():
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)"
+    )
+
+    result = _manage("shell", "--no-imports", "-c", code, env={**EMBEDDED_WITHOUT_DEBUG, "SECRET_KEY": "k" * 50})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "31536000"]
+
+
 def test_a_missing_agency_stops_start_up_instead_of_printing_a_placeholder():
     env = {**PRODUCTION_ENV, "AGENCY_TAX_ID": ""}
 
