@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
+from core.models import User
 from core.tasks import warmup_cache_task
-from core.tests.factories import CityFactory, CountryFactory
+from core.tests.factories import CityFactory, CountryFactory, CurrencyFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -172,3 +174,45 @@ def test_files_go_to_an_s3_compatible_bucket_when_the_setting_says_so():
     assert backend == "S3Storage"
     assert url.startswith("https://s3.storage.example/travelhub-media/listings/1/thumb.jpg?")
     assert "Signature" in url or "X-Amz-Signature" in url
+
+
+@pytest.mark.django_db
+def test_demo_data_is_refused_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--yes-on-production"):
+        call_command("load_demo_data", stdout=_Output())
+
+    assert not User.objects.filter(username="demo-staff").exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_with_debug_off_needs_the_explicit_flag(settings):
+    settings.DEBUG = False
+    CurrencyFactory(code="PEN")
+    CurrencyFactory(code="USD")
+
+    call_command("load_demo_data", "--yes-on-production", stdout=(output := _Output()))
+
+    assert User.objects.get(username="demo-staff").is_superuser
+    assert "demo-staff / travelhub-demo" in output.text
+
+
+def test_start_script_runs_load_demo_data_with_debug_on():
+    # batch_scripts/start.sh runs embedded (no DATABASE_URL, no REDIS_URL): DEBUG is on.
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    unset = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY")
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    assert "python manage.py load_demo_data\n" in (ROOT / "batch_scripts" / "start.sh").read_text()
