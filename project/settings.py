@@ -103,6 +103,20 @@ IS_POSTGRESQL = "postgresql" in DATABASES["default"]["ENGINE"]
 if IS_POSTGRESQL:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that accepts connections but never answers must not hang
+    # requests and probes: connecting is bounded (libpq counts at least 2 s),
+    # and so is every statement, on the server (0 turns it off, e.g. for a
+    # long migration).
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+    _db_options["options"] = " ".join(
+        part
+        for part in (
+            _db_options.get("options", ""),
+            f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=30000)}",
+        )
+        if part
+    )
     # Tests run in "test_<database of DATABASE_URL>" (Django's default): runs
     # against different databases of one server never share a test database.
 else:
@@ -310,6 +324,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Observability --------------------------------------------------------
+
+# /health/ready answers within this many seconds, naming the parts that
+# failed or did not answer in time (load balancers give up at 2 s or so).
+HEALTH_READY_TIMEOUT_SECONDS = env.float("HEALTH_READY_TIMEOUT_SECONDS", default=1.5)
 
 # Logs method, path, status, query count and time of each request and adds a
 # Server-Timing header; warns above QUERY_COUNT_WARNING queries.
