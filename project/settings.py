@@ -5,6 +5,7 @@ Celery tasks executed eagerly in-process and e-mail printed to the console.
 Production sets DATABASE_URL, REDIS_URL (cache, broker) and SECRET_KEY.
 """
 
+import ipaddress
 from decimal import Decimal
 from pathlib import Path
 
@@ -301,6 +302,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# The schema and its docs map every route and field of the API: public on a
+# development machine, for users with admin access (by token or the admin's
+# session) in production, or not served at all.
+API_DOCS = env.str("API_DOCS", default="public" if DEBUG else "staff")
+if API_DOCS not in ("public", "staff", "off"):
+    raise ImproperlyConfigured("API_DOCS must be public, staff or off")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TravelHub API",
     "DESCRIPTION": (
@@ -308,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "invoices, accounting, listings, bookings and chat."
     ),
     "VERSION": "1.0.0",
+    # Who may read /api/schema/ and /api/docs/: API_DOCS below.
+    "SERVE_PERMISSIONS": ["core.api.permissions.ApiDocsAccess"],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set wherever it appears; the names clients already
@@ -324,6 +334,17 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Observability --------------------------------------------------------
+
+# /metrics answers the bearer token METRICS_TOKEN, or requests connecting
+# from METRICS_ALLOWED_NETWORKS (loopback on a development machine, none in
+# production unless listed); anyone else gets a 403.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"] if DEBUG else [])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from None
 
 # /health/ready answers within this many seconds, naming the parts that
 # failed or did not answer in time (load balancers give up at 2 s or so).

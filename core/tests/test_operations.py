@@ -84,6 +84,15 @@ def test_debug_off_without_database_and_redis_urls_has_secure_cookies_and_hsts()
     assert result.stdout.split() == ["True", "True", "31536000"]
 
 
+def test_in_production_api_docs_are_for_staff_and_metrics_for_no_network_by_default():
+    code = "from django.conf import settings; print(settings.API_DOCS, settings.METRICS_ALLOWED_NETWORKS)"
+
+    result = _manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "staff []"
+
+
 def test_a_missing_agency_stops_start_up_instead_of_printing_a_placeholder():
     env = {**PRODUCTION_ENV, "AGENCY_TAX_ID": ""}
 

@@ -161,6 +161,59 @@ def test_openapi_schema_and_docs(client):
     assert docs.status_code == 200
 
 
+def test_metrics_refuse_other_networks(client):
+    response = client.get("/metrics", REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert "travelhub_http_request_duration_seconds" not in response.content.decode()
+    in_english = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_ACCEPT_LANGUAGE="en")
+    assert in_english.json()["detail"] == "Metrics are only available to authorised monitoring."
+
+
+@override_settings(METRICS_ALLOWED_NETWORKS=["203.0.113.0/24"])
+def test_metrics_answer_an_allowed_network(client):
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
+
+
+@override_settings(METRICS_ALLOWED_NETWORKS=[], METRICS_TOKEN="scrape-me-9f2c")
+def test_metrics_answer_the_bearer_token_only(client):
+    right = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me-9f2c")
+    wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me")
+    none = client.get("/metrics")
+
+    assert right.status_code == 200
+    assert "travelhub_http_request_duration_seconds" in right.content.decode()
+    assert (wrong.status_code, none.status_code) == (403, 403)
+
+
+@override_settings(API_DOCS="staff")
+def test_api_docs_for_staff_only(client, api_client):
+    UserFactory(username="ana", role="staff", is_staff=True)
+    UserFactory(username="gus", role="guest")
+
+    assert client.get("/api/schema/").status_code == 401
+    assert client.get("/api/docs/").status_code in (401, 403)
+    guest_token = api_client.post("/api/auth/token/", {"username": "gus", "password": "a-strong-password-1"})
+    as_guest = client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {guest_token.json()['token']}")
+    assert as_guest.status_code == 403
+    staff_token = api_client.post("/api/auth/token/", {"username": "ana", "password": "a-strong-password-1"})
+    as_staff = client.get("/api/schema/?format=json", HTTP_AUTHORIZATION=f"Token {staff_token.json()['token']}")
+    assert as_staff.status_code == 200
+    assert "/api/paises/" in as_staff.json()["paths"]
+    client.login(username="ana", password="a-strong-password-1")  # the admin's session
+    assert client.get("/api/docs/").status_code == 200
+
+
+@override_settings(API_DOCS="off")
+def test_api_docs_can_be_switched_off(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert client.get("/api/schema/").status_code == 404
+    assert client.get("/api/docs/").status_code == 404
+
+
 def test_schema_generates_without_warnings():
     from django.core.management import call_command
 
