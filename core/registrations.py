@@ -127,6 +127,12 @@ periodic_entry_register(
     every_seconds=60 * 60,
 )
 periodic_entry_register(
+    "expired API tokens clean-up",
+    task="core.api_tokens_expired_delete",
+    why="An expired token is refused anyway; a daily sweep only keeps the table to the tokens in use.",
+    at=("45", "3"),
+)
+periodic_entry_register(
     "catalog cache warm-up",
     task="core.warmup_cache",
     why="Cities are cached for 30 min (countries 1 h); warming every 25 min refills them before they expire.",

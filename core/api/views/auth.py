@@ -1,14 +1,16 @@
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions
-from rest_framework.authtoken.models import Token
+from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.serializers.auth import TokenRequestSerializer, TokenSerializer
+from core.api.serializers.auth import ApiTokenSerializer, TokenRequestSerializer, TokenSerializer
+from core.models import ApiToken
+from core.services.api_tokens import api_token_create, api_token_revoke
 
 
 class ObtainTokenView(APIView):
-    """Exchange a username (or e-mail) and password for an API token."""
+    """Exchange a username (or e-mail) and password for a new API token."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
@@ -17,5 +19,32 @@ class ObtainTokenView(APIView):
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        name = serializer.validated_data.get("name") or request.headers.get("User-Agent", "")
+        token, key = api_token_create(user=serializer.validated_data["user"], name=name)
+        return Response({"token": key, "id": token.id, "expires_at": token.expires_at})
+
+
+class ApiTokenViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's own API tokens: list, rename, revoke (DELETE; the current
+    one too, to log out). Another user's token is a 404 on every verb."""
+
+    serializer_class = ApiTokenSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = None
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user=self.request.user)
+
+    def destroy(self, request, *args, **kwargs):
+        if not api_token_revoke(user=request.user, token_id=int(kwargs["pk"])):
+            raise Http404
+        return Response(status=204)
