@@ -222,6 +222,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Failed logins (token endpoint and admin) per username and per client
+# address within the window, past which logins are refused (429) until it
+# ends: core.services.login_throttle.
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
+LOGIN_FAILURES_WINDOW_SECONDS = env.int("LOGIN_FAILURES_WINDOW_SECONDS", default=15 * 60)
+# Proxies in front that append the client's address to X-Forwarded-For (a
+# load balancer: 1); 0 uses the connecting address. Only this many entries
+# from the right are trusted: clients write anything they like on the left.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # API tokens (core.services.api_tokens) last this long from their last use.
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
 

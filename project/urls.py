@@ -6,10 +6,13 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api.login_throttle import login_throttled
 from core.api.views import health
 from core.api.views.metrics import metrics
 
 urlpatterns = [
+    # The admin's login, throttled like the token endpoint (core.services.login_throttle).
+    path("admin/login/", login_throttled(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", include("core.api.urls")),
     path("api/", include("bookings.api.urls")),

@@ -6,6 +6,14 @@ from rest_framework import serializers
 from core.models import ApiToken, User
 
 
+def login_username(login: str) -> str:
+    """The username of the account a login (username or e-mail) names, or
+    the login itself when none does; failed logins are counted under it."""
+    login = login.strip()
+    account = User.objects.filter(Q(username=login) | Q(email__iexact=login)).only("username").first()
+    return account.username if account else login
+
+
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(help_text="Nombre de usuario o correo electrónico.")
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
@@ -14,11 +22,9 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        login = attrs["username"].strip()
-        account = User.objects.filter(Q(username=login) | Q(email__iexact=login)).only("username").first()
         user = authenticate(
             request=self.context.get("request"),
-            username=account.username if account else login,
+            username=login_username(attrs["username"]),
             password=attrs["password"],
         )
         if user is None:

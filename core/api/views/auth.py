@@ -4,9 +4,12 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.serializers.auth import ApiTokenSerializer, TokenRequestSerializer, TokenSerializer
+from core.api.login_throttle import login_throttle_check
+from core.api.schema import ErrorSerializer
+from core.api.serializers.auth import ApiTokenSerializer, TokenRequestSerializer, TokenSerializer, login_username
 from core.models import ApiToken
 from core.services.api_tokens import api_token_create, api_token_revoke
+from core.services.login_throttle import login_success_record
 
 
 class ObtainTokenView(APIView):
@@ -15,12 +18,21 @@ class ObtainTokenView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer}, summary="Obtener token")
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: TokenSerializer, 429: ErrorSerializer},
+        summary="Obtener token",
+    )
     def post(self, request):
+        # Checked before the password: once locked out, the right one is refused too.
+        login = request.data.get("username") if isinstance(request.data, dict) else None
+        login_throttle_check(request, username=login_username(login) if isinstance(login, str) else "")
         serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        login_success_record(username=user.username)
         name = serializer.validated_data.get("name") or request.headers.get("User-Agent", "")
-        token, key = api_token_create(user=serializer.validated_data["user"], name=name)
+        token, key = api_token_create(user=user, name=name)
         return Response({"token": key, "id": token.id, "expires_at": token.expires_at})
 
 
