@@ -11,5 +11,3 @@ class CoreConfig(AppConfig):
         # webhook event types, cache namespaces and periodic tasks to the
         # platform's registries, as admin.py modules do for the admin.
         autodiscover_modules("registrations")
-        # Failed logins (token endpoint and admin) are counted by its signal receivers.
-        from core.api import login_throttle  # noqa: F401

@@ -4,8 +4,6 @@ client's address, the 429 answer, and the admin's login view wrapped."""
 import functools
 
 from django.conf import settings
-from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.dispatch import receiver
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -56,11 +54,11 @@ def login_throttled(view):
     return wrapped
 
 
-@receiver(user_login_failed, dispatch_uid="core.login_throttle.failed")
-def _login_failed(sender, credentials, request=None, **kwargs):
+def login_failed_receive(sender, credentials, request=None, **kwargs):
+    """user_login_failed: count it (connected in core.registrations)."""
     login_failure_record(username=credentials.get("username", ""), address=client_address(request))
 
 
-@receiver(user_logged_in, dispatch_uid="core.login_throttle.logged_in")
-def _logged_in(sender, request, user, **kwargs):
+def logged_in_receive(sender, request, user, **kwargs):
+    """user_logged_in (the admin's session login): clear the account's count."""
     login_success_record(username=user.get_username())
