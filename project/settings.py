@@ -329,7 +329,7 @@ SPECTACULAR_SETTINGS = {
         "invoices, accounting, listings, bookings and chat."
     ),
     "VERSION": "1.0.0",
-    # Who may read /api/schema/ and /api/docs/: API_DOCS below.
+    # Who may read /api/schema/ and /api/docs/: API_DOCS above.
     "SERVE_PERMISSIONS": ["core.api.permissions.ApiDocsAccess"],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
