@@ -127,3 +127,15 @@ def test_the_counts_live_in_redis_shared_by_every_process(settings):
     keys = get_redis_connection("default").keys("*login-failures:user:*")
     assert len([key for key in keys if not key.endswith(b":until")]) == 1
     assert _token("ana", PASSWORD).status_code == 429
+
+
+@pytest.mark.redis
+def test_logins_go_on_unthrottled_while_redis_is_down(redis_proxy):
+    UserFactory(username="ana")
+    redis_proxy.refusing()
+
+    wrong = _token("ana", "wrong")
+    right = _token("ana", PASSWORD)
+
+    assert wrong.status_code == 400
+    assert right.status_code == 200
