@@ -35,7 +35,10 @@ def login_throttle_check(request, *, username: str) -> None:
     """Raise DRF's Throttled (429 with Retry-After) while this login is locked out."""
     wait = login_lockout_seconds(username=username, address=client_address(request))
     if wait:
-        raise exceptions.Throttled(wait=wait, detail=throttled_message(wait))
+        # DRF would append its own "expected available in …" to the message: the wait is set apart.
+        throttled = exceptions.Throttled(detail=throttled_message(wait))
+        throttled.wait = wait
+        raise throttled
 
 
 def login_throttled(view):

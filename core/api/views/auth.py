@@ -33,7 +33,7 @@ class ObtainTokenView(APIView):
         login_success_record(username=user.username)
         name = serializer.validated_data.get("name") or request.headers.get("User-Agent", "")
         token, key = api_token_create(user=user, name=name)
-        return Response({"token": key, "id": token.id, "expires_at": token.expires_at})
+        return Response(TokenSerializer({"token": key, "id": token.id, "expires_at": token.expires_at}).data)
 
 
 class ApiTokenViewSet(

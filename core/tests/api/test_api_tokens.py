@@ -43,6 +43,9 @@ def test_a_token_lasts_thirty_days_by_default_and_only_its_digest_is_kept():
     assert abs(expires_at - (timezone.now() + timedelta(days=30))) < timedelta(minutes=1)
     assert not ApiToken.objects.filter(digest=answer["token"]).exists()
     assert answer["id"] == _token_of(answer["token"]).id
+    # Like every date-time of the API: in the business time zone, as the token list shows it.
+    listed = _as(answer["token"]).get("/api/auth/tokens/").json()[0]
+    assert answer["expires_at"] == listed["expires_at"]
 
 
 @override_settings(API_TOKEN_LIFETIME_DAYS=2)

@@ -33,8 +33,9 @@ def test_thirty_wrong_passwords_then_the_right_one_is_a_429():
     assert body["code"] == "throttled"
     assert "token" not in body
     assert body["detail"].startswith("Demasiados intentos de inicio de sesión fallidos.")
+    assert body["detail"] == "Demasiados intentos de inicio de sesión fallidos. Vuelva a intentarlo en 15 minuto(s)."
     in_english = _token("ana", PASSWORD, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
-    assert in_english.startswith("Too many failed login attempts.")
+    assert in_english == "Too many failed login attempts. Try again in 15 minute(s)."
 
 
 def test_the_username_is_counted_whatever_the_address_and_login_form():
