@@ -206,3 +206,15 @@ def test_expired_tokens_are_swept_by_a_periodic_task():
     assert api_tokens_expired_delete_task.delay().get() == 1
 
     assert list(ApiToken.objects.values_list("digest", flat=True)) == [api_token_digest(live)]
+
+
+def test_a_deactivated_users_tokens_are_refused():
+    user = UserFactory(username="ana")
+    key = _login("ana")["token"]
+    user.is_active = False
+    user.save()
+
+    response = _as(key).get("/api/auth/tokens/")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "authentication_failed"
