@@ -27,6 +27,7 @@ import datetime
 import json
 import os
 import random
+import secrets
 import sys
 import time
 
@@ -51,10 +52,10 @@ def seed(listings: int, guests: int, contended: int) -> int:
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from bookings.models import Listing
-    from core.models import City, Currency, User
+    from core.models import ApiToken, City, Currency, User
+    from core.services.api_tokens import api_token_digest
     from core.text import search_key
 
     rng = random.Random(SEED)
@@ -80,8 +81,19 @@ def seed(listings: int, guests: int, contended: int) -> int:
             ),
             batch_size=BATCH,
         )
-        tokens = Token.objects.bulk_create(
-            (Token(key=Token.generate_key(), user=person) for person in people), batch_size=BATCH
+        keys = [secrets.token_hex(20) for _person in people]
+        ApiToken.objects.bulk_create(
+            (
+                ApiToken(
+                    user=person,
+                    digest=api_token_digest(key),
+                    prefix=key[:8],
+                    name="bench",
+                    expires_at=now + datetime.timedelta(days=30),
+                )
+                for person, key in zip(people, keys, strict=True)
+            ),
+            batch_size=BATCH,
         )
         rows = []
         for number in range(listings + contended):
@@ -118,7 +130,7 @@ def seed(listings: int, guests: int, contended: int) -> int:
     ids = [listing.pk for listing in made]
     data = {
         "today": str(timezone.localdate()),
-        "tokens": [token.key for token in tokens],
+        "tokens": keys,
         "listings": ids[:listings],
         "contended": ids[listings:],
     }

@@ -49,6 +49,8 @@ class BenchEnvironment:
             AGENCY_ADDRESS="Lima",
             PAYMENT_PROVIDER="fake",
             PAYMENT_WEBHOOK_SECRET="bench-webhook-secret",
+            # The bench reads /metrics over loopback.
+            METRICS_ALLOWED_NETWORKS="127.0.0.0/8",
             PYTHONUNBUFFERED="1",
         )
         env.update(overrides)

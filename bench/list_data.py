@@ -106,9 +106,8 @@ def main() -> int:
 
 
 def ensure_staff_token() -> str:
-    from rest_framework.authtoken.models import Token
-
     from core.models import User
+    from core.services.api_tokens import api_token_create
 
     user = User.objects.filter(username=STAFF_USERNAME).first()
     if user is None:
@@ -119,8 +118,8 @@ def ensure_staff_token() -> str:
             role=User.Role.STAFF,
             is_staff=True,
         )
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    _token, key = api_token_create(user=user, name="bench")
+    return key
 
 
 def counts() -> dict[str, int]:

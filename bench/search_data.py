@@ -41,15 +41,15 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     django.setup()
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from bookings.models import Listing, OccupiedRange
     from core.models import User
+    from core.services.api_tokens import api_token_create
 
     staff, _ = User.objects.get_or_create(
         username=STAFF_USERNAME, defaults={"email": "bench-staff@travelhub.local", "role": "staff", "is_staff": True}
     )
-    token, _ = Token.objects.get_or_create(user=staff)
+    _token, key = api_token_create(user=staff, name="bench")
     started = time.monotonic()
     seeded = False
     published = Listing.objects.filter(status="published").count()
@@ -74,7 +74,7 @@ def main() -> int:
         "city_places": places,
         "first_listing": first,
         "last_listing": last,
-        "token": token.key,
+        "token": key,
         "seeded": seeded,
         "seconds": round(time.monotonic() - started, 1),
     }

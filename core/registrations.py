@@ -1,11 +1,14 @@
 """What core brings to the platform it is: its notification kinds, webhook
-event types, cache namespaces and cached routes, and periodic tasks. Each app declares its own in a module like
+event types, cache namespaces and cached routes, periodic tasks, and the
+login throttle's signal receivers. Each app declares its own in a module like
 this one, found by core.apps at start-up; nothing in core names those apps."""
 
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 from core.api.caching import cache_control_register, cached_route_register
+from core.api.login_throttle import logged_in_receive, login_failed_receive
 from core.cache import cache_namespace_register
 from core.catalogs import CATALOGS
 from core.checks import platform_registrations_check
@@ -15,6 +18,11 @@ from core.services.periodic_schedule import periodic_entry_register
 from core.webhook_event_types import Audience, webhook_event_type_register
 
 checks.register(platform_registrations_check)
+
+# Failed logins, wherever Django authenticates (token endpoint, admin), are
+# counted by the login throttle; a session login clears the account's count.
+user_login_failed.connect(login_failed_receive, dispatch_uid="core.login_throttle.failed")
+user_logged_in.connect(logged_in_receive, dispatch_uid="core.login_throttle.logged_in")
 
 # --- notification kinds -------------------------------------------------------------
 
@@ -125,6 +133,12 @@ periodic_entry_register(
     task="core.idempotent_requests_forget",
     why="Keys are kept 24 h; an hourly sweep keeps the table to about a day of requests.",
     every_seconds=60 * 60,
+)
+periodic_entry_register(
+    "expired API tokens clean-up",
+    task="core.api_tokens_expired_delete",
+    why="An expired token is refused anyway; a daily sweep only keeps the table to the tokens in use.",
+    at=("45", "3"),
 )
 periodic_entry_register(
     "catalog cache warm-up",

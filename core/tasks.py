@@ -11,6 +11,7 @@ from django.db import OperationalError
 
 from core.services.analytics import analytics_buffers_flush, analytics_daily_job, analytics_retention
 from core.services.analytics_partitions import analytics_partitions_ensure
+from core.services.api_tokens import api_tokens_expired_delete
 from core.services.cache_warmup import warm_catalog_caches
 from core.services.idempotency import idempotent_requests_forget
 from core.services.invoicing import invoice_pdf_generate
@@ -39,6 +40,12 @@ def task_outbox_resend_task() -> int:
 def idempotent_requests_forget_task() -> int:
     """Drop the Idempotency-Keys older than a day."""
     return idempotent_requests_forget()
+
+
+@shared_task(name="core.api_tokens_expired_delete")
+def api_tokens_expired_delete_task() -> int:
+    """Drop the API tokens that expired (they no longer authenticate)."""
+    return api_tokens_expired_delete()
 
 
 @shared_task(name="core.warmup_cache")

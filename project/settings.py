@@ -5,6 +5,7 @@ Celery tasks executed eagerly in-process and e-mail printed to the console.
 Production sets DATABASE_URL, REDIS_URL (cache, broker) and SECRET_KEY.
 """
 
+import ipaddress
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,15 +23,16 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 EMBEDDED = "DATABASE_URL" not in env and "REDIS_URL" not in env
 DEBUG = env.bool("DEBUG", default=EMBEDDED)
 
+# Like every other "DEBUG off requires X" below, only DEBUG decides: a
+# machine without DATABASE_URL/REDIS_URL but with DEBUG=false is still
+# treated as production, never given the published development key.
 SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and DEBUG:
+    SECRET_KEY = "insecure-development-key-" + "x" * 40
 if not SECRET_KEY:
-    if DEBUG or EMBEDDED:
-        SECRET_KEY = "insecure-development-key-" + "x" * 40
-    else:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
-            "(DEBUG is off, so no development key is used)."
-        )
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Set the SECRET_KEY environment variable (DEBUG is off, so no development key is used)."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -44,7 +46,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_prometheus",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
@@ -103,6 +104,20 @@ IS_POSTGRESQL = "postgresql" in DATABASES["default"]["ENGINE"]
 if IS_POSTGRESQL:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that accepts connections but never answers must not hang
+    # requests and probes: connecting is bounded (libpq counts at least 2 s),
+    # and so is every statement, on the server (0 turns it off, e.g. for a
+    # long migration).
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+    _db_options["options"] = " ".join(
+        part
+        for part in (
+            _db_options.get("options", ""),
+            f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=30000)}",
+        )
+        if part
+    )
     # Tests run in "test_<database of DATABASE_URL>" (Django's default): runs
     # against different databases of one server never share a test database.
 else:
@@ -208,6 +223,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Failed logins (token endpoint and admin) per username and per client
+# address within the window, past which logins are refused (429) until it
+# ends: core.services.login_throttle.
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
+LOGIN_FAILURES_WINDOW_SECONDS = env.int("LOGIN_FAILURES_WINDOW_SECONDS", default=15 * 60)
+# Proxies in front that append the client's address to X-Forwarded-For (a
+# load balancer: 1); 0 uses the connecting address. Only this many entries
+# from the right are trusted: clients write anything they like on the left.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# API tokens (core.services.api_tokens) last this long from their last use.
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=30)
+
 # --- Internationalisation -------------------------------------------------
 
 LANGUAGE_CODE = "es"
@@ -271,7 +300,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TravelHub <no-reply@
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -292,6 +321,13 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# The schema and its docs map every route and field of the API: public on a
+# development machine, for users with admin access (by token or the admin's
+# session) in production, or not served at all.
+API_DOCS = env.str("API_DOCS", default="public" if DEBUG else "staff")
+if API_DOCS not in ("public", "staff", "off"):
+    raise ImproperlyConfigured("API_DOCS must be public, staff or off")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "TravelHub API",
     "DESCRIPTION": (
@@ -299,6 +335,8 @@ SPECTACULAR_SETTINGS = {
         "invoices, accounting, listings, bookings and chat."
     ),
     "VERSION": "1.0.0",
+    # Who may read /api/schema/ and /api/docs/: API_DOCS above.
+    "SERVE_PERMISSIONS": ["core.api.permissions.ApiDocsAccess"],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set wherever it appears; the names clients already
@@ -315,6 +353,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Observability --------------------------------------------------------
+
+# /metrics answers the bearer token METRICS_TOKEN, or requests connecting
+# from METRICS_ALLOWED_NETWORKS (loopback on a development machine, none in
+# production unless listed); anyone else gets a 403.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"] if DEBUG else [])
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_NETWORKS: {_error}") from None
+
+# /health/ready answers within this many seconds, naming the parts that
+# failed or did not answer in time (load balancers give up at 2 s or so).
+HEALTH_READY_TIMEOUT_SECONDS = env.float("HEALTH_READY_TIMEOUT_SECONDS", default=1.5)
 
 # Logs method, path, status, query count and time of each request and adds a
 # Server-Timing header; warns above QUERY_COUNT_WARNING queries.
@@ -337,9 +390,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # TLS usually ends at the load balancer; set SECURE_SSL_REDIRECT=true where it does not.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
-SESSION_COOKIE_SECURE = not (DEBUG or EMBEDDED)
-CSRF_COOKIE_SECURE = not (DEBUG or EMBEDDED)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG or EMBEDDED else 31536000)
+# DEBUG off means production, embedded or not: secure cookies and HSTS.
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

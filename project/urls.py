@@ -4,12 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from django_prometheus.exports import ExportToDjangoView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api.login_throttle import login_throttled
 from core.api.views import health
+from core.api.views.metrics import metrics
 
 urlpatterns = [
+    # The admin's login, throttled like the token endpoint (core.services.login_throttle).
+    path("admin/login/", login_throttled(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/", include("core.api.urls")),
     path("api/", include("bookings.api.urls")),
@@ -17,7 +20,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
-    path("metrics", ExportToDjangoView, name="metrics"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 if settings.DEBUG:

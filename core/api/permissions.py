@@ -1,4 +1,5 @@
-from rest_framework import permissions
+from django.conf import settings
+from rest_framework import exceptions, permissions
 
 
 class IsStaffOrReadOnly(permissions.BasePermission):
@@ -17,3 +18,16 @@ class IsAgencyStaff(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.is_agency_staff)
+
+
+class ApiDocsAccess(permissions.BasePermission):
+    """The OpenAPI schema and its docs, as API_DOCS says: "public", "staff"
+    (users with admin access, by token or admin session) or "off" (404)."""
+
+    def has_permission(self, request, view) -> bool:
+        if settings.API_DOCS == "off":
+            raise exceptions.NotFound()
+        if settings.API_DOCS == "public":
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff)

@@ -2,7 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from core.api.views import accounting, catalogs, invoicing, parties, sales, tickets
-from core.api.views.auth import ObtainTokenView
+from core.api.views.auth import ApiTokenViewSet, ObtainTokenView
 from core.api.views.notifications import NotificationPreferencesView
 from core.api.views.webhooks import WebhookDeliveryViewSet, WebhookEndpointViewSet, WebhookEventTypesView
 
@@ -22,6 +22,7 @@ router.register("asientos-contables", accounting.JournalEntryViewSet, basename="
 router.register("webhooks", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-entregas", WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register("boletos-importados", tickets.ImportedTicketViewSet, basename="imported-ticket")
+router.register("auth/tokens", ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),

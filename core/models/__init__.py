@@ -14,7 +14,7 @@ from core.models.parties import Client, Product, Supplier
 from core.models.sales import Payment, Sale, SaleItem
 from core.models.tasks import TaskMessage
 from core.models.tickets import ImportedTicket, TicketDocument, TicketSegment
-from core.models.users import User
+from core.models.users import ApiToken, User
 from core.models.webhooks import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Airline",
     "Airport",
     "AnalyticsEvent",
+    "ApiToken",
     "Channel",
     "City",
     "Client",

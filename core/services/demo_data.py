@@ -16,9 +16,9 @@ from core.services.users import user_create
 
 DEMO_PASSWORD = "travelhub-demo"
 DEMO_USERS = [
-    ("demo-staff", "staff@travelhub.local", User.Role.STAFF, "Ana", "Quispe"),
-    ("demo-host", "host@travelhub.local", User.Role.HOST, "Luis", "Rojas"),
-    ("demo-guest", "guest@travelhub.local", User.Role.GUEST, "Carmen", "Díaz"),
+    ("demo-staff", "staff@demo.example", User.Role.STAFF, "Ana", "Quispe"),
+    ("demo-host", "host@demo.example", User.Role.HOST, "Luis", "Rojas"),
+    ("demo-guest", "guest@demo.example", User.Role.GUEST, "Carmen", "Díaz"),
 ]
 INVOICE_SERIES = "F001"
 

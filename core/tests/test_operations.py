@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
+from core.models import User
 from core.tasks import warmup_cache_task
-from core.tests.factories import CityFactory, CountryFactory
+from core.tests.factories import CityFactory, CountryFactory, CurrencyFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,6 +57,40 @@ def test_missing_secret_key_stops_start_up_with_a_clear_message():
 
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+# No DATABASE_URL nor REDIS_URL (as a fresh checkout) but DEBUG off: production.
+EMBEDDED_WITHOUT_DEBUG = {
+    key: value for key, value in PRODUCTION_ENV.items() if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+}
+
+
+def test_missing_secret_key_stops_start_up_even_without_database_and_redis_urls():
+    result = _manage("check", env=EMBEDDED_WITHOUT_DEBUG)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_off_without_database_and_redis_urls_has_secure_cookies_and_hsts():
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS)"
+    )
+
+    result = _manage("shell", "--no-imports", "-c", code, env={**EMBEDDED_WITHOUT_DEBUG, "SECRET_KEY": "k" * 50})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True", "31536000"]
+
+
+def test_in_production_api_docs_are_for_staff_and_metrics_for_no_network_by_default():
+    code = "from django.conf import settings; print(settings.API_DOCS, settings.METRICS_ALLOWED_NETWORKS)"
+
+    result = _manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "staff []"
 
 
 def test_a_missing_agency_stops_start_up_instead_of_printing_a_placeholder():
@@ -147,3 +183,45 @@ def test_files_go_to_an_s3_compatible_bucket_when_the_setting_says_so():
     assert backend == "S3Storage"
     assert url.startswith("https://s3.storage.example/travelhub-media/listings/1/thumb.jpg?")
     assert "Signature" in url or "X-Amz-Signature" in url
+
+
+@pytest.mark.django_db
+def test_demo_data_is_refused_with_debug_off(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="--yes-on-production"):
+        call_command("load_demo_data", stdout=_Output())
+
+    assert not User.objects.filter(username="demo-staff").exists()
+
+
+@pytest.mark.django_db
+def test_demo_data_with_debug_off_needs_the_explicit_flag(settings):
+    settings.DEBUG = False
+    CurrencyFactory(code="PEN")
+    CurrencyFactory(code="USD")
+
+    call_command("load_demo_data", "--yes-on-production", stdout=(output := _Output()))
+
+    assert User.objects.get(username="demo-staff").is_superuser
+    assert "demo-staff / travelhub-demo" in output.text
+
+
+def test_start_script_runs_load_demo_data_with_debug_on():
+    # batch_scripts/start.sh runs embedded (no DATABASE_URL, no REDIS_URL): DEBUG is on.
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    unset = ("DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY")
+    env = {key: value for key, value in os.environ.items() if key not in unset}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+    assert "python manage.py load_demo_data\n" in (ROOT / "batch_scripts" / "start.sh").read_text()

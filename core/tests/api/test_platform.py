@@ -3,6 +3,7 @@
 import pytest
 from django.test import Client, override_settings
 
+from core.services.api_tokens import api_token_digest
 from core.tests.factories import (
     AirlineFactory,
     AirportFactory,
@@ -47,8 +48,9 @@ def test_readiness_names_the_failing_part(client):
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
-    assert body["checks"]["cache"].startswith("error")
-    assert body["checks"]["database"] == "ok"
+    assert {name: body["checks"][name] for name in ("database", "cache")} == {"database": "ok", "cache": "error"}
+    assert "127.0.0.1" not in response.content.decode()
+    assert "Error" not in response.content.decode()
 
 
 @override_settings(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL="redis://127.0.0.1:1/0")
@@ -56,9 +58,11 @@ def test_readiness_fails_when_the_broker_is_unreachable(client):
     response = client.get("/health/ready")
 
     assert response.status_code == 503
-    assert response.json()["checks"]["broker"].startswith("error")
+    assert response.json()["checks"]["broker"] == "error"
+    assert "127.0.0.1" not in response.content.decode()
 
 
+@override_settings(METRICS_ALLOWED_NETWORKS=["127.0.0.0/8"])  # the test client's address
 def test_metrics_export_request_latency_by_route_and_cache_lookups(client):
     CountryFactory()
     before = _metrics(client)
@@ -120,7 +124,7 @@ def test_token_is_obtained_with_username_or_email(api_client, login):
     response = api_client.post("/api/auth/token/", {"username": login, "password": "a-strong-password-1"})
 
     assert response.status_code == 200
-    assert user.auth_token.key == response.json()["token"]
+    assert user.api_tokens.get().digest == api_token_digest(response.json()["token"])
 
 
 def test_token_authenticates_writes(api_client):
@@ -145,6 +149,7 @@ def test_wrong_password_is_a_400_without_a_token(api_client):
     assert "token" not in response.json()
 
 
+@override_settings(API_DOCS="public")
 def test_openapi_schema_and_docs(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
     docs = client.get("/api/docs/")
@@ -157,6 +162,59 @@ def test_openapi_schema_and_docs(client):
     assert "400" in city_list["responses"]
     assert {"400", "401", "403", "409"} <= set(paths["/api/paises/{code}/"]["patch"]["responses"])
     assert docs.status_code == 200
+
+
+def test_metrics_refuse_other_networks(client):
+    response = client.get("/metrics", REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert "travelhub_http_request_duration_seconds" not in response.content.decode()
+    in_english = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_ACCEPT_LANGUAGE="en")
+    assert in_english.json()["detail"] == "Metrics are only available to authorised monitoring."
+
+
+@override_settings(METRICS_ALLOWED_NETWORKS=["203.0.113.0/24"])
+def test_metrics_answer_an_allowed_network(client):
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 200
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
+
+
+@override_settings(METRICS_ALLOWED_NETWORKS=[], METRICS_TOKEN="scrape-me-9f2c")
+def test_metrics_answer_the_bearer_token_only(client):
+    right = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me-9f2c")
+    wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me")
+    none = client.get("/metrics")
+
+    assert right.status_code == 200
+    assert "travelhub_http_request_duration_seconds" in right.content.decode()
+    assert (wrong.status_code, none.status_code) == (403, 403)
+
+
+@override_settings(API_DOCS="staff")
+def test_api_docs_for_staff_only(client, api_client):
+    UserFactory(username="ana", role="staff", is_staff=True)
+    UserFactory(username="gus", role="guest")
+
+    assert client.get("/api/schema/").status_code == 401
+    assert client.get("/api/docs/").status_code in (401, 403)
+    guest_token = api_client.post("/api/auth/token/", {"username": "gus", "password": "a-strong-password-1"})
+    as_guest = client.get("/api/schema/", HTTP_AUTHORIZATION=f"Token {guest_token.json()['token']}")
+    assert as_guest.status_code == 403
+    staff_token = api_client.post("/api/auth/token/", {"username": "ana", "password": "a-strong-password-1"})
+    as_staff = client.get("/api/schema/?format=json", HTTP_AUTHORIZATION=f"Token {staff_token.json()['token']}")
+    assert as_staff.status_code == 200
+    assert "/api/paises/" in as_staff.json()["paths"]
+    client.login(username="ana", password="a-strong-password-1")  # the admin's session
+    assert client.get("/api/docs/").status_code == 200
+
+
+@override_settings(API_DOCS="off")
+def test_api_docs_can_be_switched_off(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    assert client.get("/api/schema/").status_code == 404
+    assert client.get("/api/docs/").status_code == 404
 
 
 def test_schema_generates_without_warnings():

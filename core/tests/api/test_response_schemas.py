@@ -14,8 +14,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from core.models import Airline, Client, Country, Currency, ImportedTicket, Product, Supplier
+from core.models import Airline, ApiToken, Client, Country, Currency, ImportedTicket, Product, Supplier
 from core.services import accounting, invoicing, notifications, sales, ticket_import, webhooks
+from core.services.api_tokens import api_token_create
 from core.tests.factories import (
     AirlineFactory,
     AirportFactory,
@@ -73,6 +74,10 @@ def agency(staff_user, settings, django_capture_on_commit_callbacks):
         webhooks.webhook_events_fan_out()
     finally:
         receiver.close()
+    # Tokens: one never used (last_used_at null), one used.
+    api_token_create(user=staff_user, name="portátil")
+    used, _key = api_token_create(user=staff_user)
+    ApiToken.objects.filter(pk=used.pk).update(last_used_at=timezone.now())
     notifications.notification_preferences_set(
         user=staff_user,
         unsubscribed=False,
