@@ -145,6 +145,7 @@ def booking_nights_take(booking: Booking) -> bool:
     constraint on PostgreSQL (on SQLite they cannot: writers take turns)."""
     if not _nights_look_free(booking.listing, booking.check_in, booking.check_out):
         return False
+    _listing_turn_take(booking.listing_id)
     try:
         with transaction.atomic():
             OccupiedRange.objects.create(
@@ -165,6 +166,15 @@ def booking_nights_take(booking: Booking) -> bool:
         return False
     listing_calendar_invalidate(booking.listing, booking.check_in, booking.check_out)
     return True
+
+
+def _listing_turn_take(listing_id: int) -> None:
+    """Bookings of one listing write their nights one transaction at a time.
+    Not what keeps them apart (the constraint is): many inserts released at
+    once into an exclusion constraint wait on each other's uncommitted rows
+    and deadlock in pairs, which PostgreSQL untangles a second at a time.
+    NO KEY UPDATE leaves the listing's foreign keys free to be checked."""
+    list(Listing.objects.select_for_update(no_key=True).filter(pk=listing_id).values_list("pk"))
 
 
 def _nights_free(*bookings: Booking) -> None:
