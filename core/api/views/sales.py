@@ -19,7 +19,8 @@ from core.services.idempotency import idempotent_response
 
 
 class SaleFilter(filters.FilterSet):
-    client = filters.NumberFilter(field_name="client_id")
+    # An id: a whole number a database column can hold (SQLite overflows past 64 bits).
+    client = filters.NumberFilter(field_name="client_id", decimal_places=0, min_value=1, max_value=2**63 - 1)
     status = filters.ChoiceFilter(choices=Sale.Status.choices)
     currency = filters.CharFilter(field_name="currency__code", lookup_expr="iexact")
     date_from = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
