@@ -48,13 +48,13 @@ class ApiTokenViewSet(
 
     serializer_class = ApiTokenSerializer
     permission_classes = [permissions.IsAuthenticated]
-    pagination_class = None
     lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return ApiToken.objects.none()
-        return ApiToken.objects.filter(user=self.request.user)
+        # One per login until it expires: paged like every list, newest first.
+        return ApiToken.objects.filter(user=self.request.user).order_by("-created_at", "-id")
 
     def destroy(self, request, *args, **kwargs):
         if not api_token_revoke(user=request.user, token_id=int(kwargs["pk"])):

@@ -44,7 +44,7 @@ def test_a_token_lasts_thirty_days_by_default_and_only_its_digest_is_kept():
     assert not ApiToken.objects.filter(digest=answer["token"]).exists()
     assert answer["id"] == _token_of(answer["token"]).id
     # Like every date-time of the API: in the business time zone, as the token list shows it.
-    listed = _as(answer["token"]).get("/api/auth/tokens/").json()[0]
+    listed = _as(answer["token"]).get("/api/auth/tokens/").json()["results"][0]
     assert answer["expires_at"] == listed["expires_at"]
 
 
@@ -93,7 +93,7 @@ def test_a_user_lists_their_own_tokens_only():
     response = _as(second["token"]).get("/api/auth/tokens/")
 
     assert response.status_code == 200
-    listed = {token["id"]: token for token in response.json()}
+    listed = {token["id"]: token for token in response.json()["results"]}
     assert set(listed) == {first["id"], second["id"]}
     assert listed[first["id"]]["name"] == "portátil"
     assert listed[first["id"]]["prefix"] == first["token"][:8]
@@ -218,3 +218,19 @@ def test_a_deactivated_users_tokens_are_refused():
 
     assert response.status_code == 401
     assert response.json()["code"] == "authentication_failed"
+
+
+def test_the_token_list_is_paged_and_its_queries_do_not_grow_with_the_page(django_assert_max_num_queries):
+    ana = UserFactory(username="ana")
+    key = _login("ana")["token"]
+    now = timezone.now()
+    ApiToken.objects.bulk_create(
+        ApiToken(user=ana, digest=f"{n:064x}", prefix=f"{n:08x}", expires_at=now + timedelta(days=1)) for n in range(60)
+    )
+
+    # Authentication (the token, its user, its sliding expiry) and the page with its count.
+    with django_assert_max_num_queries(4):
+        page = _as(key).get("/api/auth/tokens/").json()
+
+    assert page["count"] == 61
+    assert len(page["results"]) == 50
