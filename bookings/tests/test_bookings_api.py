@@ -295,6 +295,27 @@ def test_a_paid_booking_is_confirmed_and_reaches_the_books(listing, settings):
     }
 
 
+def test_a_bookings_payments_are_listed_in_queries_that_do_not_grow_with_them(listing, django_assert_max_num_queries):
+    booking = book(listing)
+    BookingPayment.objects.bulk_create(
+        BookingPayment(
+            booking=booking,
+            kind=BookingPayment.Kind.CHARGE,
+            amount=booking.total,
+            currency=booking.currency,
+            provider="fake",
+            status=BookingPayment.Status.FAILED,
+        )
+        for _ in range(50)
+    )
+
+    with django_assert_max_num_queries(3):
+        rows = client_of(booking.guest).get(f"/api/bookings/{booking.pk}/payments/").json()
+
+    assert len(rows) == 50
+    assert {row["currency"] for row in rows} == {booking.currency.code}
+
+
 def test_a_declined_card_leaves_the_booking_waiting_for_another(listing):
     booking = book(listing)
     guest = client_of(booking.guest)
