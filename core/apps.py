@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.module_loading import autodiscover_modules
 
+from core import accentless
+
 
 class CoreConfig(AppConfig):
     name = "core"
@@ -11,3 +13,4 @@ class CoreConfig(AppConfig):
         # webhook event types, cache namespaces and periodic tasks to the
         # platform's registries, as admin.py modules do for the admin.
         autodiscover_modules("registrations")
+        accentless.install()

@@ -38,6 +38,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The admin's theme; before django.contrib.admin so its templates win.
+    "unfold",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -422,6 +424,20 @@ if _missing_agency and not DEBUG:
     )
 if _missing_agency:
     globals().update({name: _DEMO_AGENCY[name] for name in _missing_agency})
+
+# --- Admin (the back office) -----------------------------------------------
+
+# django-unfold: the product's name over the agency's, and the index is a
+# dashboard of what needs attention (core.admin.dashboard).
+UNFOLD = {
+    "SITE_TITLE": "TravelHub",
+    "SITE_HEADER": "TravelHub",
+    "SITE_SUBHEADER": AGENCY_NAME,
+    "SITE_SYMBOL": "travel_explore",
+    "SITE_URL": "/",
+    "DASHBOARD_CALLBACK": "core.admin.dashboard.dashboard_callback",
+    "SIDEBAR": {"show_search": True},
+}
 
 # --- Notification queue, outgoing webhooks, analytics ---------------------
 

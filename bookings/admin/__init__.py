@@ -2,15 +2,17 @@
 
 from django.contrib import admin
 from django.db import transaction
+from unfold.admin import TabularInline
 
 from bookings.cache_scopes import listing_caches_invalidate
 from bookings.models import Amenity, Listing, ListingPhoto, NightPrice, OccupiedRange
 from bookings.services.listings import listing_search_index_refresh
+from core.admin.read_only import BackOfficeAdmin
 from core.cache import cache_invalidate
 
 
 @admin.register(Amenity)
-class AmenityAdmin(admin.ModelAdmin):
+class AmenityAdmin(BackOfficeAdmin):
     list_display = ["code", "name_es", "name_en", "position"]
     search_fields = ["code", "name_es", "name_en"]
 
@@ -25,14 +27,14 @@ class AmenityAdmin(admin.ModelAdmin):
             cache_invalidate("amenities")
 
 
-class PhotoInline(admin.TabularInline):
+class PhotoInline(TabularInline):
     model = ListingPhoto
     fields = ["position", "is_cover", "status", "failure_reason", "width", "height"]
     readonly_fields = ["status", "failure_reason", "width", "height"]
     extra = 0
 
 
-class OccupiedRangeInline(admin.TabularInline):
+class OccupiedRangeInline(TabularInline):
     model = OccupiedRange
     fields = ["start_date", "end_date", "kind", "note"]
     readonly_fields = ["kind"]
@@ -40,7 +42,7 @@ class OccupiedRangeInline(admin.TabularInline):
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(BackOfficeAdmin):
     list_display = ["title", "host", "city", "status", "nightly_price", "currency", "created_at"]
     list_select_related = ["host", "city", "currency"]
     list_filter = ["status", "property_type"]
@@ -61,7 +63,7 @@ class ListingAdmin(admin.ModelAdmin):
 
 
 @admin.register(NightPrice)
-class NightPriceAdmin(admin.ModelAdmin):
+class NightPriceAdmin(BackOfficeAdmin):
     list_display = ["listing", "date", "price"]
     list_select_related = ["listing"]
     raw_id_fields = ["listing"]

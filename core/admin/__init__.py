@@ -1,14 +1,28 @@
-"""Admin registrations, one module per area."""
+"""Admin registrations, one module per area; the index is a dashboard."""
 
-from core.admin import accounting, catalogs, invoicing, notifications, parties, sales, tickets, users, webhooks
+from core.admin import (
+    accounting,
+    catalogs,
+    dashboard,
+    invoicing,
+    notifications,
+    parties,
+    sales,
+    scheduling,
+    tickets,
+    users,
+    webhooks,
+)
 
 __all__ = [
     "accounting",
     "catalogs",
+    "dashboard",
     "invoicing",
     "notifications",
     "parties",
     "sales",
+    "scheduling",
     "tickets",
     "users",
     "webhooks",

@@ -3,7 +3,7 @@ posted by the services)."""
 
 from django.contrib import admin
 
-from core.admin.read_only import ReadOnlyAdmin, ReadOnlyInline
+from core.admin.read_only import BackOfficeAdmin, ReadOnlyAdmin, ReadOnlyInline
 from core.models import (
     Account,
     JournalEntry,
@@ -12,7 +12,7 @@ from core.models import (
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(BackOfficeAdmin):
     list_display = ["code", "name", "type", "parent", "active"]
     list_select_related = ["parent"]
     list_filter = ["type", "active"]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin.read_only import BackOfficeAdmin
 from core.models import Airline, Airport, City, Country, Currency
 from core.services.catalogs import catalog_record_delete, catalog_record_save, catalog_records_deleted
 
 
-class CatalogAdmin(admin.ModelAdmin):
+class CatalogAdmin(BackOfficeAdmin):
     """Admin writes go through the catalog services so caches follow."""
 
     list_per_page = 50

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from core.admin.read_only import BackOfficeAdmin
 from core.models import (
     Client,
     Product,
@@ -10,7 +11,7 @@ from core.models import (
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(BackOfficeAdmin):
     list_display = ["name", "kind", "document_type", "document_number", "email", "country"]
     list_select_related = ["country"]
     list_filter = ["kind", "document_type", "preferred_language"]
@@ -20,7 +21,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(BackOfficeAdmin):
     list_display = ["name", "kind", "airline", "tax_id", "active"]
     list_select_related = ["airline"]
     list_filter = ["kind", "active"]
@@ -29,7 +30,7 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(BackOfficeAdmin):
     list_display = ["name", "kind", "supplier", "default_tax_rate", "active"]
     list_select_related = ["supplier"]
     list_filter = ["kind", "active"]

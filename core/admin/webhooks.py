@@ -4,20 +4,21 @@ with a replay action."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import TabularInline
 
-from core.admin.read_only import ReadOnlyAdmin
+from core.admin.read_only import BackOfficeAdmin, ReadOnlyAdmin
 from core.exceptions import Conflict
 from core.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSubscription
 from core.services.webhooks import webhook_delivery_replay
 
 
-class WebhookSubscriptionInline(admin.TabularInline):
+class WebhookSubscriptionInline(TabularInline):
     model = WebhookSubscription
     extra = 0
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(BackOfficeAdmin):
     list_display = ["url", "owner", "active", "disabled_reason", "failing_since", "created_at"]
     list_select_related = ["owner"]
     list_filter = ["active"]

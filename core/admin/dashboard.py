@@ -1,0 +1,98 @@
+"""The admin's index: what the agency sold today and what needs someone —
+imports that failed or wait for review, notifications and webhook
+deliveries given up on, invoices whose PDF was not made. A fixed handful
+of aggregate queries, whatever the size of the tables."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib import admin
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.admin.money import money_display
+from core.models import ImportedTicket, Invoice, Notification, NotificationDelivery, Sale, WebhookDelivery
+
+admin.site.index_template = "admin/dashboard.html"
+
+# Imports someone has to look at: failed ones, and those the importer
+# flagged for review where that status exists.
+ATTENTION_STATUSES = [
+    status for status in (ImportedTicket.Status.ERROR, getattr(ImportedTicket.Status, "NEEDS_REVIEW", None)) if status
+]
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    count: int
+    url: str
+
+
+def dashboard_callback(request, context: dict) -> dict:
+    start_of_today = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time.min))
+    sold_today = (
+        Sale.objects.filter(created_at__gte=start_of_today)
+        .exclude(status=Sale.Status.CANCELLED)
+        .values("currency__code", "currency__minor_units")
+        .annotate(count=Count("id"), amount=Sum("total"))
+        .order_by("currency__code")
+    )
+    context["sales_today"] = [
+        {
+            "currency": row["currency__code"],
+            "count": row["count"],
+            "amount": money_display(row["amount"], row["currency__code"], row["currency__minor_units"]),
+        }
+        for row in sold_today
+    ]
+    context["sales_today_url"] = (
+        reverse("admin:core_sale_changelist") + f"?created_at__gte={timezone.localdate().isoformat()}"
+    )
+    context["attention"] = _attention_tiles()
+    return context
+
+
+def _attention_tiles() -> list[Tile]:
+    imports = dict(
+        ImportedTicket.objects.filter(status__in=ATTENTION_STATUSES)
+        .values("status")
+        .annotate(count=Count("id"))
+        .values_list("status", "count")
+    )
+    tickets = reverse("admin:core_importedticket_changelist")
+    tiles = [
+        Tile(
+            str(ImportedTicket.Status(status).label),
+            imports.get(status, 0),
+            f"{tickets}?status__exact={status}",
+        )
+        for status in ATTENTION_STATUSES
+    ]
+    dead = Q(status=NotificationDelivery.Status.DEAD)
+    return [
+        Tile(_("Importaciones: %(status)s") % {"status": tile.label.lower()}, tile.count, tile.url) for tile in tiles
+    ] + [
+        Tile(
+            _("Notificaciones descartadas"),
+            Notification.objects.filter(dead_at__isnull=False).count(),
+            reverse("admin:core_notification_changelist") + "?estado=dead",
+        ),
+        Tile(
+            _("Entregas de notificaciones descartadas"),
+            NotificationDelivery.objects.filter(dead).count(),
+            reverse("admin:core_notificationdelivery_changelist") + "?status__exact=dead",
+        ),
+        Tile(
+            _("Entregas de webhook descartadas"),
+            WebhookDelivery.objects.filter(dead).count(),
+            reverse("admin:core_webhookdelivery_changelist") + "?status__exact=dead",
+        ),
+        Tile(
+            _("Facturas sin PDF"),
+            Invoice.objects.filter(pdf="").count(),
+            reverse("admin:core_invoice_changelist") + "?pdf=missing",
+        ),
+    ]
