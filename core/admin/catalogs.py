@@ -34,7 +34,7 @@ class CountryAdmin(CatalogAdmin):
     list_display = ["code", "alpha3", "name_es", "name_en", "phone_prefix", "currency"]
     list_select_related = ["currency"]
     list_filter = [("currency", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["code", "alpha3", "name_es", "name_en"]
+    search_fields = ["code", "alpha3", "name_es__unaccent_icontains", "name_en__unaccent_icontains"]
     autocomplete_fields = ["currency"]
 
 
@@ -43,7 +43,7 @@ class CityAdmin(CatalogAdmin):
     list_display = ["name", "country", "iata_code", "time_zone", "population"]
     list_select_related = ["country"]
     list_filter = ["country"]
-    search_fields = ["name", "search_name", "iata_code"]
+    search_fields = ["name__unaccent_icontains", "iata_code"]
     autocomplete_fields = ["country"]
 
 
@@ -52,7 +52,7 @@ class AirportAdmin(CatalogAdmin):
     list_display = ["iata_code", "icao_code", "name", "city_name", "country", "time_zone"]
     list_select_related = ["country"]
     list_filter = ["country"]
-    search_fields = ["iata_code", "icao_code", "name", "city_name"]
+    search_fields = ["iata_code", "icao_code", "name__unaccent_icontains", "city_name__unaccent_icontains"]
     autocomplete_fields = ["country", "city"]
 
 

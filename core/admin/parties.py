@@ -15,7 +15,7 @@ class ClientAdmin(BackOfficeAdmin):
     list_display = ["name", "kind", "document_type", "document_number", "email", "country"]
     list_select_related = ["country"]
     list_filter = ["kind", "document_type", "preferred_language"]
-    search_fields = ["name", "document_number", "email"]
+    search_fields = ["name__unaccent_icontains", "document_number", "email"]
     autocomplete_fields = ["country"]
     show_full_result_count = False
 
@@ -25,7 +25,7 @@ class SupplierAdmin(BackOfficeAdmin):
     list_display = ["name", "kind", "airline", "tax_id", "active"]
     list_select_related = ["airline"]
     list_filter = ["kind", "active"]
-    search_fields = ["name", "tax_id"]
+    search_fields = ["name__unaccent_icontains", "tax_id"]
     autocomplete_fields = ["airline", "country"]
 
 
@@ -34,5 +34,5 @@ class ProductAdmin(BackOfficeAdmin):
     list_display = ["name", "kind", "supplier", "default_tax_rate", "active"]
     list_select_related = ["supplier"]
     list_filter = ["kind", "active"]
-    search_fields = ["name", "supplier__name"]
+    search_fields = ["name__unaccent_icontains", "supplier__name__unaccent_icontains"]
     autocomplete_fields = ["supplier"]

@@ -236,6 +236,10 @@ class SaleAdmin(BackOfficeAdmin):
             if other is not items:
                 other.new_objects = other.changed_objects = other.deleted_objects = []
 
+    def response_post_save_add(self, request, obj):
+        # A drafted sale's next step (confirm it) is on its page.
+        return self._to_sale(obj.pk)
+
     # --- the workflow -------------------------------------------------------
 
     def get_urls(self):

@@ -1,0 +1,68 @@
+"""The admin's search ignores accents and case on both databases: staff type
+"nanez" or "ñáñez" and find "Ñáñez"."""
+
+import pytest
+
+from core.models import Client
+from core.tests.factories import ClientFactory, ImportedTicketFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
+def clients():
+    return {
+        "nanez": ClientFactory(name="Agencia Ñáñez S.A.C."),
+        "muller": ClientFactory(name="José MÜLLER"),
+        "other": ClientFactory(name="Nunez Tours"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("ñáñez", ["nanez"]),
+        ("nanez", ["nanez"]),
+        ("ÑAÑEZ", ["nanez"]),
+        ("agencia ñanez", ["nanez"]),
+        ("muller", ["muller"]),
+        ("jose müller", ["muller"]),
+        ("%", []),
+        ("_", []),
+    ],
+)
+def test_the_lookup_ignores_accents_and_case(clients, term, found):
+    matches = Client.objects.filter(name__unaccent_icontains=term)
+
+    assert sorted(matches) == sorted(clients[name] for name in found)
+
+
+@pytest.mark.parametrize("term", ["ñáñez", "nanez", "NÁÑEZ"])
+def test_the_clients_changelist_finds_accented_names(staff, clients, term):
+    response = staff.get("/admin/core/client/", {"q": term})
+
+    assert list(response.context["cl"].result_list) == [clients["nanez"]]
+
+
+def test_the_sales_client_autocomplete_finds_accented_names(staff, clients):
+    response = staff.get(
+        "/admin/autocomplete/",
+        {"term": "nanez", "app_label": "core", "model_name": "sale", "field_name": "client"},
+    )
+
+    assert [row["id"] for row in response.json()["results"]] == [str(clients["nanez"].pk)]
+
+
+def test_tickets_are_found_by_the_passengers_name_without_its_accents(staff):
+    ticket = ImportedTicketFactory(passenger_name="IBÁÑEZ/MARÍA")
+    ImportedTicketFactory(passenger_name="PEREZ/JUAN")
+
+    response = staff.get("/admin/core/importedticket/", {"q": "ibanez maria"})
+
+    assert list(response.context["cl"].result_list) == [ticket]
