@@ -7,6 +7,7 @@ from django.utils.translation import ngettext
 
 from core.admin.read_only import ReadOnlyAdmin
 from core.models import Notification, NotificationDelivery
+from core.notification_kinds import KINDS
 from core.services.notification_queue import notification_delivery_retry_now, notification_queue_retry_dead
 
 
@@ -35,6 +36,21 @@ class NotificationStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The kinds apps registered (no query over the queue for its distinct kinds)."""
+
+    title = _("tipo")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in sorted(KINDS)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(kind=self.value())
+        return queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = [
@@ -49,9 +65,8 @@ class NotificationAdmin(ReadOnlyAdmin):
         "dead_at",
     ]
     list_select_related = ["recipient"]
-    list_filter = ["kind", NotificationStateFilter]
+    list_filter = [KindFilter, NotificationStateFilter]
     search_fields = ["recipient__email", "subject"]
-    date_hierarchy = "created_at"
     actions = ["retry"]
 
     @admin.action(description=_("Reintentar ahora (descartadas)"))
