@@ -11,11 +11,13 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.admin.money import money_display
 from core.models import ImportedTicket, Invoice, Notification, NotificationDelivery, Sale, WebhookDelivery
 
 admin.site.index_template = "admin/dashboard.html"
+admin.site.index_title = gettext_lazy("Panel de la agencia")
 
 # Imports someone has to look at: failed ones, and those the importer
 # flagged for review where that status exists.

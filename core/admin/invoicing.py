@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminTextInputWidget
 
+from core.admin.columns import short_datetime, shortened
 from core.admin.documents import stored_pdf_response
 from core.admin.money import money_display
 from core.admin.read_only import BackOfficeAdmin, ReadOnlyAdmin, ReadOnlyInline
@@ -73,7 +74,7 @@ class InvoiceVoidForm(forms.Form):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ["number_shown", "client_name", "total_shown", "status", "issued_at", "pdf_link"]
+    list_display = ["number_shown", "client_shown", "total_shown", "status", "issued_shown", "pdf_link"]
     list_display_links = ["number_shown"]
     list_select_related = ["series", "currency"]
     list_filter = ["status", "series", PdfFilter]
@@ -90,6 +91,14 @@ class InvoiceAdmin(ReadOnlyAdmin):
     @admin.display(description=_("número"), ordering="number")
     def number_shown(self, invoice: Invoice) -> str:
         return invoice.full_number
+
+    @admin.display(description=_("cliente"), ordering="client_name")
+    def client_shown(self, invoice: Invoice) -> str:
+        return shortened(invoice.client_name)
+
+    @admin.display(description=_("emitida"), ordering="issued_at")
+    def issued_shown(self, invoice: Invoice) -> str:
+        return short_datetime(invoice.issued_at)
 
     @admin.display(description=_("subtotal"))
     def subtotal_shown(self, invoice: Invoice) -> str:

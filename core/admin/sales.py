@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 from unfold.widgets import UnfoldAdminDecimalFieldWidget, UnfoldAdminSelectWidget, UnfoldAdminTextInputWidget
 
+from core.admin.columns import short_datetime, shortened
 from core.admin.money import money_display
 from core.admin.read_only import BackOfficeAdmin, ReadOnlyInline
 from core.exceptions import DomainError
@@ -77,38 +78,66 @@ class SaleItemForm(forms.ModelForm):
 
 
 class SaleItemInline(TabularInline):
-    """New rows are added and rows deleted while the sale is a draft; an
-    existing row is never edited in place (delete it and add another)."""
+    """A sale's items as the service priced them. A draft's items may be
+    deleted; none is ever edited in place (delete it and add another)."""
 
     model = SaleItem
-    form = SaleItemForm
-    fields = ["product", "description", "quantity", "unit_price", "tax_rate", "total_shown"]
-    readonly_fields = ["total_shown"]
-    autocomplete_fields = ["product"]
-
-    def get_extra(self, request, obj=None, **kwargs):
-        return 2 if obj is None else 0
+    fields = ["product", "description", "quantity_shown", "unit_price_shown", "tax_rate", "total_shown"]
+    readonly_fields = fields
+    extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("product", "sale__currency")
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return _is_draft(obj) and super().has_add_permission(request, obj)
-
     def has_delete_permission(self, request, obj=None) -> bool:
-        return _is_draft(obj) and super().has_delete_permission(request, obj)
+        return obj is not None and _is_draft(obj) and super().has_delete_permission(request, obj)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return True
 
+    @admin.display(description=_("cantidad"))
+    def quantity_shown(self, item: SaleItem) -> str:
+        return f"{item.quantity.normalize():f}"
+
+    @admin.display(description=_("precio unitario"))
+    def unit_price_shown(self, item: SaleItem) -> str:
+        return money_display(item.unit_price, item.sale.currency.code, item.sale.currency.minor_units)
+
     @admin.display(description=_("total"))
     def total_shown(self, item: SaleItem) -> str:
-        if item.pk is None:
-            return "—"
         return money_display(item.total, item.sale.currency.code, item.sale.currency.minor_units)
+
+
+class NewSaleItemInline(TabularInline):
+    """Empty rows for the items to add to a draft (through the service)."""
+
+    model = SaleItem
+    form = SaleItemForm
+    fields = ["product", "description", "quantity", "unit_price", "tax_rate"]
+    autocomplete_fields = ["product"]
+    verbose_name = _("ítem nuevo")
+    verbose_name_plural = _("ítems nuevos")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 2 if obj is None else 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class PaymentInline(ReadOnlyInline):
@@ -148,14 +177,14 @@ class InvoiceIssueForm(forms.Form):
 
 @admin.register(Sale)
 class SaleAdmin(BackOfficeAdmin):
-    list_display = ["id", "client_shown", "status", "total_shown", "balance_shown", "created_at"]
+    list_display = ["id", "client_shown", "status", "total_shown", "balance_shown", "created_shown"]
     list_display_links = ["id", "client_shown"]
     list_select_related = ["client", "currency"]
     list_filter = ["status", CurrencyInUseFilter, "created_at"]
     search_fields = ["id__exact", "client__name__unaccent_icontains", "client__document_number"]
     autocomplete_fields = ["client", "currency"]
     fields = ["client", "currency", "notes"]
-    inlines = [SaleItemInline, PaymentInline]
+    inlines = [SaleItemInline, NewSaleItemInline, PaymentInline]
     actions = ["confirm_selected", "cancel_selected"]
     change_form_outer_before_template = "admin/core/sale/workflow_buttons.html"
 
@@ -163,7 +192,11 @@ class SaleAdmin(BackOfficeAdmin):
 
     @admin.display(description=_("cliente"), ordering="client__name")
     def client_shown(self, sale: Sale) -> str:
-        return sale.client.name
+        return shortened(sale.client.name)
+
+    @admin.display(description=_("creada"), ordering="created_at")
+    def created_shown(self, sale: Sale) -> str:
+        return short_datetime(sale.created_at)
 
     @admin.display(description=_("total"), ordering="total")
     def total_shown(self, sale: Sale) -> str:
@@ -183,6 +216,13 @@ class SaleAdmin(BackOfficeAdmin):
 
     def get_fields(self, request, obj=None):
         return [*self.fields, "total_shown", "balance_shown"] if obj else self.fields
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return [NewSaleItemInline]
+        if _is_draft(obj):
+            return self.inlines
+        return [SaleItemInline, PaymentInline]
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Only a draft's page takes a POST (its items); past it, the page is read-only.
@@ -210,14 +250,17 @@ class SaleAdmin(BackOfficeAdmin):
         pass
 
     def save_related(self, request, form, formsets, change):
-        items = next(formset for formset in formsets if formset.model is SaleItem)
-        added = [f for f in items.extra_forms if f.has_changed() and not f.cleaned_data.get("DELETE")]
+        new_items = next(formset for formset in formsets if issubclass(formset.form, SaleItemForm))
+        added = [f for f in new_items.extra_forms if f.has_changed()]
         sale = form.instance
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         if change:
+            items = next(formset for formset in formsets if formset.model is SaleItem and formset is not new_items)
             items.deleted_objects = [f.instance for f in items.deleted_forms]
             for removed in items.deleted_objects:
                 sales.sale_item_remove(sale_id=sale.pk, item_id=removed.pk)
-            items.new_objects = [sales.sale_item_add(sale_id=sale.pk, item=f.item_spec()) for f in added]
+            new_items.new_objects = [sales.sale_item_add(sale_id=sale.pk, item=f.item_spec()) for f in added]
         else:
             created = sales.sale_create(
                 client=form.cleaned_data["client"],
@@ -229,12 +272,7 @@ class SaleAdmin(BackOfficeAdmin):
             for field in Sale._meta.concrete_fields:
                 setattr(sale, field.attname, getattr(created, field.attname))
             sale._state.adding = False
-            items.deleted_objects = []
-            items.new_objects = list(created.items.all())
-        items.changed_objects = []
-        for other in formsets:
-            if other is not items:
-                other.new_objects = other.changed_objects = other.deleted_objects = []
+            new_items.new_objects = list(created.items.all())
 
     def response_post_save_add(self, request, obj):
         # A drafted sale's next step (confirm it) is on its page.

@@ -100,9 +100,11 @@ def test_a_drafts_items_are_added_and_removed_but_never_edited_in_place(admin_cl
             [
                 {"id": first.pk, "sale": sale.pk, "unit_price": "1.00"},  # an attempted edit
                 {"id": second.pk, "sale": sale.pk, "DELETE": "on"},
-                {"product": new_product.pk, "description": "Traslado", "quantity": "1", "unit_price": "20"},
             ],
             initial=2,
+        ),
+        **item_rows(
+            "items-2", [{"product": new_product.pk, "description": "Traslado", "quantity": "1", "unit_price": "20"}]
         ),
         **NO_PAYMENTS,
     }
