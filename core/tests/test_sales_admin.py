@@ -272,3 +272,16 @@ def test_the_currency_filter_lists_only_currencies_sales_use(admin_client, pen):
     filters = response.context["cl"].filter_specs
     currency_filter = next(spec for spec in filters if getattr(spec, "parameter_name", "") == "currency")
     assert [title for _, title in currency_filter.lookup_choices] == ["PEN"]
+
+
+def test_the_workflow_speaks_english_to_english_staff(admin_client, books, pen):
+    sale = draft(pen, "100.00")
+
+    page = admin_client.get(f"/admin/core/sale/{sale.pk}/change/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    confirmed = admin_client.post(f"/admin/core/sale/{sale.pk}/confirm/", HTTP_ACCEPT_LANGUAGE="en")
+    refused = admin_client.post(f"/admin/core/sale/{sale.pk}/confirm/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "Confirm" in page
+    assert "Cancel sale" in page
+    assert "Sale confirmed." in messages_of(confirmed)
+    assert "Solo se confirma" not in " ".join(messages_of(refused))
