@@ -157,11 +157,15 @@ class InvoiceAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Anular la factura %(number)s") % {"number": invoice.full_number},
-            "invoice": invoice,
-            "total": money_display(invoice.total, invoice.currency.code, invoice.currency.minor_units),
+            "summary": f"{invoice.client_name} · "
+            + money_display(invoice.total, invoice.currency.code, invoice.currency.minor_units),
             "form": form,
+            "submit_label": gettext("Anular factura"),
+            "submit_variant": "danger",
+            "back_url": reverse("admin:core_invoice_change", args=[invoice.pk]),
+            "back_label": gettext("Volver a la factura"),
         }
-        return TemplateResponse(request, "admin/core/invoice/void_form.html", context)
+        return TemplateResponse(request, "admin/core/step_form.html", context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["may_void"] = (

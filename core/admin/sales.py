@@ -369,18 +369,25 @@ class SaleAdmin(BackOfficeAdmin):
         return self._to_sale(sale_id)
 
     def _step_form(self, request, sale: Sale, form, title, submit_label):
+        currency = sale.currency
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": title,
             "subtitle": str(sale),
-            "sale": sale,
-            "balance_due": money_display(sale.balance_due, sale.currency.code, sale.currency.minor_units),
-            "total": money_display(sale.total, sale.currency.code, sale.currency.minor_units),
+            "summary": gettext("%(client)s · total %(total)s · saldo %(balance)s")
+            % {
+                "client": sale.client.name,
+                "total": money_display(sale.total, currency.code, currency.minor_units),
+                "balance": money_display(sale.balance_due, currency.code, currency.minor_units),
+            },
             "form": form,
             "submit_label": submit_label,
+            "submit_variant": "primary",
+            "back_url": reverse("admin:core_sale_change", args=[sale.pk]),
+            "back_label": gettext("Volver a la venta"),
         }
-        return TemplateResponse(request, "admin/core/sale/workflow_form.html", context)
+        return TemplateResponse(request, "admin/core/step_form.html", context)
 
     def _workable_sale(self, request, sale_id: int) -> Sale:
         if not self.may_work(request):

@@ -4,15 +4,9 @@
 import pytest
 
 from core.models import Client
-from core.tests.factories import ClientFactory, ImportedTicketFactory, UserFactory
+from core.tests.factories import ClientFactory, ImportedTicketFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture
@@ -44,14 +38,14 @@ def test_the_lookup_ignores_accents_and_case(clients, term, found):
 
 
 @pytest.mark.parametrize("term", ["ñáñez", "nanez", "NÁÑEZ"])
-def test_the_clients_changelist_finds_accented_names(staff, clients, term):
-    response = staff.get("/admin/core/client/", {"q": term})
+def test_the_clients_changelist_finds_accented_names(admin_client, clients, term):
+    response = admin_client.get("/admin/core/client/", {"q": term})
 
     assert list(response.context["cl"].result_list) == [clients["nanez"]]
 
 
-def test_the_sales_client_autocomplete_finds_accented_names(staff, clients):
-    response = staff.get(
+def test_the_sales_client_autocomplete_finds_accented_names(admin_client, clients):
+    response = admin_client.get(
         "/admin/autocomplete/",
         {"term": "nanez", "app_label": "core", "model_name": "sale", "field_name": "client"},
     )
@@ -59,10 +53,10 @@ def test_the_sales_client_autocomplete_finds_accented_names(staff, clients):
     assert [row["id"] for row in response.json()["results"]] == [str(clients["nanez"].pk)]
 
 
-def test_tickets_are_found_by_the_passengers_name_without_its_accents(staff):
+def test_tickets_are_found_by_the_passengers_name_without_its_accents(admin_client):
     ticket = ImportedTicketFactory(passenger_name="IBÁÑEZ/MARÍA")
     ImportedTicketFactory(passenger_name="PEREZ/JUAN")
 
-    response = staff.get("/admin/core/importedticket/", {"q": "ibanez maria"})
+    response = admin_client.get("/admin/core/importedticket/", {"q": "ibanez maria"})
 
     assert list(response.context["cl"].result_list) == [ticket]

@@ -27,12 +27,6 @@ def books(pen):
     return InvoiceSeriesFactory(code="F001")
 
 
-@pytest.fixture
-def admin_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
-
-
 def draft(pen, *prices: str) -> Sale:
     return sales.sale_create(
         client=ClientFactory(),
