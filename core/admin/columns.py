@@ -11,10 +11,14 @@ from django.utils.text import Truncator
 NAME_CHARS = 40
 
 
-def shortened(name: str) -> str:
-    if len(name) <= NAME_CHARS:
+def shortened(name: str, chars: int = NAME_CHARS) -> str:
+    if len(name) <= chars:
         return name
-    return format_html('<span title="{}">{}</span>', name, Truncator(name).chars(NAME_CHARS))
+    return format_html('<span title="{}">{}</span>', name, Truncator(name).chars(chars))
+
+
+def short_date(day: datetime.date | None) -> str:
+    return "—" if day is None else formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def short_datetime(moment: datetime.datetime | None) -> str:

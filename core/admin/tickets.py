@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin.columns import short_date, shortened
 from core.admin.documents import stored_pdf_response
 from core.admin.money import money_display_for_code
 from core.admin.read_only import ReadOnlyAdmin, ReadOnlyInline
@@ -47,9 +48,10 @@ class TicketDocumentAdmin(ReadOnlyAdmin):
 @admin.register(ImportedTicket)
 class ImportedTicketAdmin(ReadOnlyAdmin):
     list_display = [
-        "id", "ticket_number", "passenger_name", "airline_code", "issue_date", "pnr", "total_shown", "status",
+        "ticket_shown", "passenger_shown", "airline_shown", "issued_shown", "pnr", "total_shown", "status",
         "duplicate_of", "pdf_link",
     ]  # fmt: skip
+    list_display_links = ["ticket_shown"]
     list_select_related = ["duplicate_of"]
     # The stored file's own link would be /media/…, which is not served: the admin's PDF view instead.
     exclude = ["pdf"]
@@ -63,6 +65,22 @@ class ImportedTicketAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("parsed", "corrections")
+
+    @admin.display(description=_("boleto"), ordering="ticket_number")
+    def ticket_shown(self, ticket: ImportedTicket) -> str:
+        return str(ticket)
+
+    @admin.display(description=_("pasajero"), ordering="passenger_name")
+    def passenger_shown(self, ticket: ImportedTicket) -> str:
+        return shortened(ticket.passenger_name, 30)
+
+    @admin.display(description=_("aerolínea"), ordering="airline_code")
+    def airline_shown(self, ticket: ImportedTicket) -> str:
+        return ticket.airline_code
+
+    @admin.display(description=_("emitido"), ordering="issue_date")
+    def issued_shown(self, ticket: ImportedTicket) -> str:
+        return short_date(ticket.issue_date)
 
     @admin.display(description=_("total"), ordering="total")
     def total_shown(self, ticket: ImportedTicket) -> str:

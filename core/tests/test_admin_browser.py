@@ -12,7 +12,14 @@ import pytest
 
 from core.models import Invoice, Sale
 from core.services.accounting import chart_of_accounts_load
-from core.tests.factories import ClientFactory, CurrencyFactory, InvoiceSeriesFactory, ProductFactory, UserFactory
+from core.tests.factories import (
+    ClientFactory,
+    CurrencyFactory,
+    ImportedTicketFactory,
+    InvoiceSeriesFactory,
+    ProductFactory,
+    UserFactory,
+)
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (requirements-dev.txt)")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -53,6 +60,8 @@ def browser():
 def agency(transactional_db):
     chart_of_accounts_load()
     InvoiceSeriesFactory(code="F001")
+    for _ in range(3):
+        ImportedTicketFactory(passenger_name="VALDERRAMA SANTISTEBAN/MARIA DE LOS ANGELES ALEJANDRA MR")
     return {
         "staff": UserFactory(username="mostrador", is_staff=True, is_superuser=True),
         "currency": CurrencyFactory(code="PEN", name_es="sol peruano"),
@@ -85,6 +94,17 @@ def fill(driver, field_id: str, value: str) -> None:
     field = driver.find_element(By.ID, field_id)
     field.clear()
     field.send_keys(value)
+
+
+def overflow(driver) -> list[int]:
+    """How far the page, and the list's table, reach past their width (px)."""
+    return driver.execute_script(
+        """
+        const table = document.getElementById("result_list");
+        return [document.documentElement.scrollWidth - document.documentElement.clientWidth,
+                table.scrollWidth - table.parentElement.clientWidth];
+        """
+    )
 
 
 def shown_text(driver) -> str:
@@ -151,16 +171,11 @@ def test_draft_confirm_invoice_and_open_the_pdf(live_server, browser, agency):
     status, content_type, start = fetch(browser, pdf_link.get_attribute("href"))
     assert (status, content_type, start) == (200, "application/pdf", "%PDF-")
 
-    # The sales list fits the screen: no column pushed past 1366 px.
-    browser.get(f"{live_server.url}/admin/core/sale/")
-    overflow = browser.execute_script(
-        """
-        const table = document.getElementById("result_list");
-        return [document.documentElement.scrollWidth - document.documentElement.clientWidth,
-                table.scrollWidth - table.parentElement.clientWidth];
-        """
-    )
-    if SCREENSHOTS:
-        browser.save_screenshot(str(SCREENSHOTS / "sales.png"))
-    assert overflow == [0, 0]
-    assert "PEN 3,922.20" in shown_text(browser)
+    # The lists fit the screen: no column pushed past 1366 px.
+    for page in ("sale", "invoice", "importedticket", "client"):
+        browser.get(f"{live_server.url}/admin/core/{page}/")
+        if SCREENSHOTS:
+            browser.save_screenshot(str(SCREENSHOTS / f"{page}-list.png"))
+        assert overflow(browser) == [0, 0], page
+        if page == "sale":
+            assert "PEN 3,922.20" in shown_text(browser)
