@@ -4,7 +4,7 @@
 import pytest
 
 from core.models import Client
-from core.tests.factories import ClientFactory, ImportedTicketFactory
+from core.tests.factories import CityFactory, ClientFactory, ImportedTicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +60,15 @@ def test_tickets_are_found_by_the_passengers_name_without_its_accents(admin_clie
     response = admin_client.get("/admin/core/importedticket/", {"q": "ibanez maria"})
 
     assert list(response.context["cl"].result_list) == [ticket]
+
+
+def test_city_autocompletes_find_cities_without_their_accents(admin_client):
+    bogota = CityFactory(name="Bogotá")
+    CityFactory(name="Bogor")
+
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"term": "bogota", "app_label": "core", "model_name": "airport", "field_name": "city"},
+    )
+
+    assert [row["id"] for row in response.json()["results"]] == [str(bogota.pk)]
