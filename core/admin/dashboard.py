@@ -5,6 +5,7 @@ of aggregate queries, whatever the size of the tables."""
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.db.models import Count, Q, Sum
@@ -24,6 +25,9 @@ admin.site.index_title = gettext_lazy("Panel de la agencia")
 ATTENTION_STATUSES = [
     status for status in (ImportedTicket.Status.ERROR, getattr(ImportedTicket.Status, "NEEDS_REVIEW", None)) if status
 ]
+
+
+ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,9 @@ def dashboard_callback(request, context: dict) -> dict:
         }
         for row in sold_today
     ]
-    context["sales_today_url"] = (
-        reverse("admin:core_sale_changelist") + f"?created_at__gte={timezone.localdate().isoformat()}"
-    )
+    # The list's own "today" (its date filter's parameters, with the time zone).
+    today = urlencode({"created_at__gte": str(start_of_today), "created_at__lt": str(start_of_today + ONE_DAY)})
+    context["sales_today_url"] = f"{reverse('admin:core_sale_changelist')}?{today}"
     context["attention"] = _attention_tiles()
     return context
 

@@ -1,6 +1,8 @@
 """PDFs are served to staff by the admin (MEDIA_ROOT is not published), and
 the index is a dashboard of bounded queries."""
 
+import datetime
+import warnings
 from decimal import Decimal
 
 import pytest
@@ -162,6 +164,18 @@ def test_the_dashboard_shows_todays_sales_and_what_needs_someone(admin_client, i
     assert counts["/admin/core/notificationdelivery/?status__exact=dead"] == 1
     assert counts["/admin/core/webhookdelivery/?status__exact=dead"] == 0
     assert counts["/admin/core/invoice/?pdf=missing"] == 1
+
+
+def test_todays_sales_link_to_the_sales_list_of_today(admin_client, invoice):
+    yesterday = sales.sale_create(client=ClientFactory(), currency=invoice.currency, items=[])
+    Sale.objects.filter(pk=yesterday.pk).update(created_at=yesterday.created_at - datetime.timedelta(days=1))
+
+    url = admin_client.get("/admin/").context["sales_today_url"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a naive datetime in the filter would warn
+        listed = admin_client.get(url).context["cl"].result_list
+
+    assert [sale.pk for sale in listed] == [invoice.sale_id]
 
 
 def test_the_dashboards_queries_do_not_grow_with_the_data(admin_client, invoice, django_assert_num_queries):
