@@ -144,6 +144,8 @@ def test_draft_confirm_invoice_and_open_the_pdf(live_server, browser, agency):
     choose(browser, "id_items-1-product", "traslado", "Traslado aeropuerto")
     fill(browser, "id_items-1-unit_price", "0")
     fill(browser, "id_items-1-description", "Traslado de cortesía")
+    if SCREENSHOTS:
+        browser.save_screenshot(str(SCREENSHOTS / "add.png"))
     browser.find_element(By.NAME, "_save").click()
     confirm = wait(browser).until(expected_conditions.element_to_be_clickable((By.NAME, "confirm")))
     if SCREENSHOTS:
