@@ -42,7 +42,7 @@ class CountryAdmin(CatalogAdmin):
 class CityAdmin(CatalogAdmin):
     list_display = ["name", "country", "iata_code", "time_zone", "population"]
     list_select_related = ["country"]
-    list_filter = ["country"]
+    list_filter = [("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name__unaccent_icontains", "iata_code"]
     autocomplete_fields = ["country"]
 
@@ -51,7 +51,7 @@ class CityAdmin(CatalogAdmin):
 class AirportAdmin(CatalogAdmin):
     list_display = ["iata_code", "icao_code", "name", "city_name", "country", "time_zone"]
     list_select_related = ["country"]
-    list_filter = ["country"]
+    list_filter = [("country", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["iata_code", "icao_code", "name__unaccent_icontains", "city_name__unaccent_icontains"]
     autocomplete_fields = ["country", "city"]
 

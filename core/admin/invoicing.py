@@ -77,7 +77,7 @@ class InvoiceAdmin(ReadOnlyAdmin):
     list_display = ["number_shown", "client_shown", "total_shown", "status", "issued_shown", "pdf_link"]
     list_display_links = ["number_shown"]
     list_select_related = ["series", "currency"]
-    list_filter = ["status", "series", PdfFilter]
+    list_filter = ["status", ("series", admin.RelatedOnlyFieldListFilter), PdfFilter]
     search_fields = ["number", "client_name__unaccent_icontains", "client_document_number"]
     fields = [
         "number_shown", "status", "sale", "client_name", "client_document_type", "client_document_number",
