@@ -2,7 +2,9 @@
 posted by the services)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from core.admin.money import money_display
 from core.admin.read_only import BackOfficeAdmin, ReadOnlyAdmin, ReadOnlyInline
 from core.models import (
     Account,
@@ -22,13 +24,31 @@ class AccountAdmin(BackOfficeAdmin):
 
 class JournalLineInline(ReadOnlyInline):
     model = JournalLine
-    fields = ["account", "debit", "credit"]
+    fields = ["account", "debit_shown", "credit_shown"]
+    readonly_fields = ["debit_shown", "credit_shown"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account", "entry__currency")
+
+    @admin.display(description=_("debe"))
+    def debit_shown(self, line: JournalLine) -> str:
+        currency = line.entry.currency
+        return money_display(line.debit, currency.code, currency.minor_units) if line.debit else ""
+
+    @admin.display(description=_("haber"))
+    def credit_shown(self, line: JournalLine) -> str:
+        currency = line.entry.currency
+        return money_display(line.credit, currency.code, currency.minor_units) if line.credit else ""
 
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(ReadOnlyAdmin):
-    list_display = ["date", "description", "currency", "total_debit", "source", "source_id"]
+    list_display = ["date", "description", "total_shown", "source", "source_id"]
     list_select_related = ["currency"]
     list_filter = ["source", "date"]
     search_fields = ["description"]
     inlines = [JournalLineInline]
+
+    @admin.display(description=_("total"), ordering="total_debit")
+    def total_shown(self, entry: JournalEntry) -> str:
+        return money_display(entry.total_debit, entry.currency.code, entry.currency.minor_units)
