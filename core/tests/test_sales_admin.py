@@ -279,3 +279,19 @@ def test_the_workflow_speaks_english_to_english_staff(admin_client, books, pen):
     assert "Cancel sale" in page
     assert "Sale confirmed." in messages_of(confirmed)
     assert "Solo se confirma" not in " ".join(messages_of(refused))
+
+
+def test_an_item_the_service_would_refuse_is_an_error_on_the_form_and_drafts_nothing(admin_client, pen):
+    data = {
+        "client": ClientFactory().pk,
+        "currency": pen.pk,
+        "notes": "",
+        **item_rows("items", [{"product": ProductFactory().pk, "quantity": "0", "unit_price": "-5"}]),
+    }
+
+    response = admin_client.post("/admin/core/sale/add/", data)
+
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors[0]
+    assert set(errors) == {"quantity", "unit_price"}
+    assert not Sale.objects.exists()
