@@ -36,3 +36,15 @@ def fits_minor_units(amount: Decimal, minor_units: int) -> bool:
 def format_amount(amount: Decimal, minor_units: int) -> str:
     """The amount as a string with exactly the currency's decimals ("118.00", "1500")."""
     return f"{amount.quantize(_QUANTUM[minor_units], rounding=ROUND_HALF_UP):f}"
+
+
+# How printed documents (invoices, receipts) show a currency. "$" alone is
+# ambiguous in the region (USD, MXN, CLP, ARS…), so only these three get a
+# symbol and every other currency prints its ISO code.
+_PRINT_SIGNS = {"PEN": "S/", "USD": "US$", "EUR": "€"}
+
+
+def currency_print_sign(code: str) -> str:
+    """The sign a document prints before an amount: "S/", "US$", "€", else the ISO code."""
+    code = (code or "").strip().upper()
+    return _PRINT_SIGNS.get(code, code)
