@@ -72,3 +72,19 @@ def airline_list(*, search: str | None = None) -> QuerySet[Airline]:
         else:
             airlines = by_name
     return airlines.order_by("iata_code", "name", "id")
+
+
+def airlines_by_code(codes) -> dict[str, Airline]:
+    """The active airlines of these IATA codes (one query), by code."""
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    return {airline.iata_code: airline for airline in Airline.objects.filter(active=True, iata_code__in=codes)}
+
+
+def airports_by_code(codes) -> dict[str, Airport]:
+    """The airports of these IATA codes (one query), by code."""
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    return {airport.iata_code: airport for airport in Airport.objects.filter(iata_code__in=codes)}

@@ -162,8 +162,9 @@ def test_the_issue_time_is_shown_on_the_agency_clock(pen):
         ("JPY", "¥", 0, "150000", "165,000", "¥ 165,000"),
         ("PEN", "S/", 2, "1500", "1,650.00", "S/ 1,650.00"),
         ("KWD", "KWD", 3, "12.345", "13.580", "KWD 13.580"),
-        # No ₹ in the embedded font: the code stands in for the symbol.
-        ("INR", "₹", 2, "2500", "2,750.00", "INR 2,750.00"),
+        ("INR", "₹", 2, "2500", "2,750.00", "₹ 2,750.00"),
+        # No ₾ in the embedded font: the code stands in for the symbol.
+        ("GEL", "₾", 2, "2500", "2,750.00", "GEL 2,750.00"),
     ],
 )
 def test_amounts_have_the_currencys_decimals_and_sign(code, symbol, minor_units, unit_price, line_total, total):
