@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from core.models import Client
 from core.party_details import document_number_clean, email_clean, phone_clean
-from core.tests.factories import ClientFactory, CountryFactory, CurrencyFactory
+from core.tests.factories import ClientFactory, CountryFactory, CurrencyFactory, ImportedTicketFactory
 
 
 def person(**fields) -> dict:
@@ -272,3 +272,34 @@ def test_the_demo_agencys_clients_pass_the_checks(settings, countries):
 def test_the_factories_make_valid_numbers():
     for client in [*ClientFactory.create_batch(3), ClientFactory(document_type="ruc")]:
         assert document_number_clean(client.document_type, client.document_number) == client.document_number
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        (
+            "es",
+            "passenger_document: El documento del pasajero lleva de 4 a 20 letras o dígitos, sin signos ni el "
+            "prefijo de su tipo (PP, NI…).",
+        ),
+        (
+            "en",
+            "passenger_document: A passenger's document has 4 to 20 letters or digits, without symbols or its "
+            "type prefix (PP, NI…).",
+        ),
+    ],
+)
+def test_a_passengers_document_is_letters_and_digits(staff_client, language, message):
+    ticket = ImportedTicketFactory()
+    url = f"/api/boletos-importados/{ticket.pk}/"
+
+    wrong = staff_client.patch(
+        url, {"corrections": {"passenger_document": "PP/AB.123"}}, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    right = staff_client.patch(url, {"corrections": {"passenger_document": "ab 123456"}}, format="json")
+
+    assert wrong.status_code == 400
+    assert wrong.json()["errors"] == {"corrections.passenger_document": [message]}
+    assert right.status_code == 200, right.json()
+    ticket.refresh_from_db()
+    assert ticket.corrections == {"passenger_document": "AB123456"}
