@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from io import BytesIO
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -53,26 +53,34 @@ VOID_RED = colors.HexColor("#c62828")
 DATE_TIME_FORMAT = "%d/%m/%Y %H:%M"
 
 
-def _register_fonts() -> None:
+# Parsing the fonts takes a tenth of a second (the CJK one most of it): done
+# on the first PDF, not by every process that imports this module, and the
+# CJK font only for a text that needs it.
+@cache
+def main_glyphs() -> dict[int, int]:
+    """Registers DejaVu Sans; the characters it has."""
     pdfmetrics.registerFont(TTFont(FONT, FONTS_FOLDER / "DejaVuSans.ttf"))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, FONTS_FOLDER / "DejaVuSans-Bold.ttf"))
-    pdfmetrics.registerFont(TTFont(CJK_FONT, FONTS_FOLDER / "DroidSansFallbackFull-CJK-subset.ttf"))
-    # Lets <b> inside a Paragraph pick the bold face; the CJK font has no bold.
+    # Lets <b> inside a Paragraph pick the bold face.
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    return pdfmetrics.getFont(FONT).face.charToGlyph
+
+
+@cache
+def cjk_glyphs() -> dict[int, int]:
+    """Registers the CJK fallback font (it has no bold); the characters it has."""
+    pdfmetrics.registerFont(TTFont(CJK_FONT, FONTS_FOLDER / "DroidSansFallbackFull-CJK-subset.ttf"))
     pdfmetrics.registerFontFamily(CJK_FONT, normal=CJK_FONT, bold=CJK_FONT, italic=CJK_FONT, boldItalic=CJK_FONT)
-
-
-_register_fonts()
-_MAIN_GLYPHS = pdfmetrics.getFont(FONT).face.charToGlyph
-_CJK_GLYPHS = pdfmetrics.getFont(CJK_FONT).face.charToGlyph
+    return pdfmetrics.getFont(CJK_FONT).face.charToGlyph
 
 
 def font_runs(text: str) -> list[tuple[bool, str]]:
     """The text cut into runs of (needs the CJK font, characters): a
     character goes to the CJK font only when DejaVu lacks it and it has it."""
+    main = main_glyphs()
     runs: list[tuple[bool, str]] = []
     for character in text:
-        cjk = ord(character) not in _MAIN_GLYPHS and ord(character) in _CJK_GLYPHS
+        cjk = ord(character) not in main and ord(character) in cjk_glyphs()
         if runs and runs[-1][0] == cjk:
             runs[-1] = (cjk, runs[-1][1] + character)
         else:
@@ -145,6 +153,7 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     with `series` and `currency` selected (and `client`, or it costs one more
     query); its lines are read in one query, none when prefetched."""
     lines = list(invoice.lines.all())
+    main_glyphs()
     with translation.override(_client_language(invoice)):
         return _render(invoice, lines, agency_from_settings())
 
@@ -380,7 +389,7 @@ def format_percent(rate: Decimal) -> str:
 def currency_sign(currency: Currency) -> str:
     """The currency's symbol (S/, €, ¥) when the font can draw it, else its
     ISO code: DejaVu Sans has no ₾ (GEL), and a missing glyph prints as a blank."""
-    glyphs = pdfmetrics.getFont(FONT).face.charToGlyph
+    glyphs = main_glyphs()
     if currency.symbol and all(ord(character) in glyphs for character in currency.symbol):
         return currency.symbol
     return currency.code
@@ -534,6 +543,7 @@ def ticket_receipt_pdf_bytes(ticket: ImportedTicket, record: dict, segments: lis
     and total of its effective record (parsed + corrections), in Spanish
     unless another language is active. Airlines and airports are named from
     the catalogs (two queries), the currency as on invoices (one more)."""
+    main_glyphs()
     agency = agency_from_settings()
     number = ticket.ticket_number or str(ticket.pk)
     airlines = airlines_by_code([ticket.airline_code] + [segment.carrier for segment in segments])
