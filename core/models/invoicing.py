@@ -46,6 +46,10 @@ class Invoice(models.Model):
     subtotal = money_field(_("subtotal"))
     tax_total = money_field(_("impuestos"))
     total = money_field(_("total"))
+    # As on the sale: subtotal = taxable + exempt + third party; tax_total is IGV.
+    taxable_total = money_field(_("operaciones gravadas"))
+    exempt_total = money_field(_("operaciones exoneradas o inafectas"))
+    third_party_total = money_field(_("cobros por cuenta de terceros"))
     status = models.CharField(_("estado"), max_length=8, choices=Status.choices, default=Status.ISSUED)
     issued_at = models.DateTimeField(_("emitida"))
     voided_at = models.DateTimeField(_("anulada"), null=True, blank=True)
@@ -83,6 +87,8 @@ class InvoiceLine(models.Model):
     tax_amount = money_field(_("impuestos"))
     total = money_field(_("total"))
     position = models.PositiveSmallIntegerField(_("orden"), default=0)
+    third_party = models.BooleanField(_("por cuenta de terceros"), default=False)
+    taxes = models.JSONField(_("impuestos por código"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("línea de factura")
