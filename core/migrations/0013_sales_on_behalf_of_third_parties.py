@@ -33,6 +33,13 @@ def books_split(apps, schema_editor):
         Account.objects.get_or_create(code=code, defaults={"name": name, "type": account_type, "parent": parent})
 
 
+def document_types_shortened(apps, schema_editor):
+    """Back to twelve characters: longer names are cut to fit."""
+    Invoice = apps.get_model("core", "Invoice")
+    for invoice in Invoice.objects.filter(client_document_type__regex=r"^.{13,}$").only("id", "client_document_type"):
+        Invoice.objects.filter(pk=invoice.pk).update(client_document_type=invoice.client_document_type[:12])
+
+
 def third_party_account_remove(apps, schema_editor):
     Account = apps.get_model("core", "Account")
     Account.objects.filter(code=THIRD_PARTY_PAYABLE[0], lines__isnull=True).delete()
@@ -76,4 +83,12 @@ class Migration(migrations.Migration):
             for name, label in SPLIT
         ),
         migrations.RunPython(books_split, third_party_account_remove),
+        # Invoicing a client whose document type prints longer than 12
+        # characters failed on PostgreSQL.
+        migrations.RunPython(migrations.RunPython.noop, document_types_shortened),
+        migrations.AlterField(
+            model_name="invoice",
+            name="client_document_type",
+            field=models.CharField(max_length=40, verbose_name="cliente (tipo de documento)"),
+        ),
     ]

@@ -38,7 +38,8 @@ class Invoice(models.Model):
     client = models.ForeignKey(Client, verbose_name=_("cliente"), on_delete=models.PROTECT, related_name="invoices")
     # Fiscal data as it was when the invoice was issued.
     client_name = models.CharField(_("cliente (nombre)"), max_length=200)
-    client_document_type = models.CharField(_("cliente (tipo de documento)"), max_length=12)
+    # The type's printed name ("Documento nacional de identidad" is 31 characters).
+    client_document_type = models.CharField(_("cliente (tipo de documento)"), max_length=40)
     client_document_number = models.CharField(_("cliente (documento)"), max_length=20)
     client_address = models.CharField(_("cliente (dirección)"), max_length=250, blank=True)
     client_email = models.EmailField(_("cliente (correo)"), blank=True)
