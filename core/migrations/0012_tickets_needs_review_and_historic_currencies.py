@@ -1,4 +1,4 @@
-from django.db import migrations, models, transaction
+from django.db import migrations, models
 
 # Retired ISO 4217 currencies that tickets staff import still print:
 # (code, numeric code, Spanish name, English name), two minor units.
@@ -25,17 +25,6 @@ def historic_currencies_add(apps, schema_editor):
             active=True,
             historic=True,
         )
-
-
-def historic_currencies_remove(apps, schema_editor):
-    """Those nothing uses go; one a sale or entry uses stays (the column that marked it goes)."""
-    Currency = apps.get_model("core", "Currency")
-    for currency in Currency.objects.filter(code__in=[row[0] for row in HISTORIC_CURRENCIES]):
-        try:
-            with transaction.atomic(using=schema_editor.connection.alias):
-                currency.delete()
-        except models.ProtectedError:
-            pass
 
 
 def needs_review_to_error(apps, schema_editor):
@@ -80,5 +69,7 @@ class Migration(migrations.Migration):
             name="historic",
             field=models.BooleanField(default=False, verbose_name="histórica"),
         ),
-        migrations.RunPython(historic_currencies_add, historic_currencies_remove),
+        # Backwards VEF and VEB stay, as ordinary currencies: sales and
+        # entries may use them, and the forward step finds them again.
+        migrations.RunPython(historic_currencies_add, migrations.RunPython.noop),
     ]

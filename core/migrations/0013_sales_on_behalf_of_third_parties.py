@@ -84,11 +84,12 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(books_split, third_party_account_remove),
         # Invoicing a client whose document type prints longer than 12
-        # characters failed on PostgreSQL.
-        migrations.RunPython(migrations.RunPython.noop, document_types_shortened),
+        # characters failed on PostgreSQL. (Backwards, the names are cut
+        # before the column shrinks.)
         migrations.AlterField(
             model_name="invoice",
             name="client_document_type",
             field=models.CharField(max_length=40, verbose_name="cliente (tipo de documento)"),
         ),
+        migrations.RunPython(migrations.RunPython.noop, document_types_shortened),
     ]
