@@ -30,8 +30,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "supplier", "default_tax_rate", "active"]
+    list_display = ["name", "kind", "sold_on", "supplier", "default_tax_rate", "active"]
     list_select_related = ["supplier"]
-    list_filter = ["kind", "active"]
+    list_filter = ["kind", "sold_on", "active"]
     search_fields = ["name", "supplier__name"]
     autocomplete_fields = ["supplier"]

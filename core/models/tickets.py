@@ -41,6 +41,9 @@ class ImportedTicket(models.Model):
         PENDING = "pending", _("Pendiente")
         PROCESSING = "processing", _("Procesando")
         PARSED = "parsed", _("Procesado")
+        # Read in part: the fields it is sure of are stored, the rest listed
+        # in `missing_fields` for staff to complete with corrections.
+        NEEDS_REVIEW = "needs_review", _("Por revisar")
         ERROR = "error", _("Error")
 
     document = models.ForeignKey(
@@ -48,7 +51,10 @@ class ImportedTicket(models.Model):
     )
     # Which record of the document this row holds (a document may hold several tickets).
     position = models.PositiveSmallIntegerField(_("posición en el documento"), default=0)
-    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    # Fields of the effective record still missing (the parser's list, plus
+    # fare, total and currency, without which the ticket cannot be sold).
+    missing_fields = models.JSONField(_("campos faltantes"), default=list, blank=True)
     error_message = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
     # The parser's record, as SCHEMA.md defines it, and staff's corrections of

@@ -17,7 +17,8 @@ def country_list() -> QuerySet[Country]:
 
 @cache_queryset(CATALOG_BY_NAME["currencies"].timeout, "currencies")
 def currency_list() -> QuerySet[Currency]:
-    return Currency.objects.filter(active=True).order_by("code")
+    # Current currencies first; the historic ones (marked) after, for tickets that print them.
+    return Currency.objects.filter(active=True).order_by("historic", "code")
 
 
 def _country_code(value: str | None) -> str | None:

@@ -57,6 +57,9 @@ def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
             subtotal=sale.subtotal,
             tax_total=sale.tax_total,
             total=sale.total,
+            taxable_total=sale.taxable_total,
+            exempt_total=sale.exempt_total,
+            third_party_total=sale.third_party_total,
             issued_at=timezone.now(),
         )
         InvoiceLine.objects.bulk_create(
@@ -70,6 +73,8 @@ def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
                 tax_amount=item.tax_amount,
                 total=item.total,
                 position=item.position,
+                third_party=item.third_party,
+                taxes=item.taxes,
             )
             for item in sale.items.all()
         )

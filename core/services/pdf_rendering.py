@@ -27,7 +27,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core.models import Airline, Airport, Currency, ImportedTicket, Invoice, InvoiceLine, TicketSegment
-from core.money import currency_print_sign, round_money
+from core.money import amount_in_words, currency_print_sign, round_money
 from core.selectors.catalogs import airlines_by_code, airports_by_code
 
 # Embedded in the PDF, so every viewer draws the same letters (core/fonts/
@@ -192,7 +192,7 @@ def _story(invoice: Invoice, lines: list[InvoiceLine], agency: Agency) -> list[F
         Spacer(0, 6 * mm),
         _lines_table(lines, invoice.currency.minor_units),
         Spacer(0, 4 * mm),
-        KeepTogether(_totals_table(invoice)),
+        KeepTogether([_totals_table(invoice), Spacer(0, 3 * mm), _total_in_words(invoice)]),
     ]
     return story
 
@@ -333,29 +333,51 @@ def _lines_table(lines: list[InvoiceLine], minor_units: int) -> Table:
 
 def _line_row(line: InvoiceLine, minor_units: int) -> list[Paragraph]:
     amount = partial(format_money, minor_units=minor_units)
+    description = [Paragraph(markup(line.description), CELL)]
+    if line.third_party:
+        # Its taxes are the airline's (by code), not IGV: no percent is shown.
+        description.append(Paragraph(escape(_third_party_note(line, minor_units)), MUTED_SMALL))
     return [
         # A Paragraph wraps a long description inside its column.
-        Paragraph(markup(line.description), CELL),
+        description,
         Paragraph(format_quantity(line.quantity), CELL_RIGHT),
         Paragraph(amount(line.unit_price), CELL_RIGHT),
-        Paragraph(format_percent(line.tax_rate), CELL_RIGHT),
+        Paragraph("—" if line.third_party else format_percent(line.tax_rate), CELL_RIGHT),
         Paragraph(amount(line.tax_amount), CELL_RIGHT),
         Paragraph(amount(line.total), CELL_RIGHT),
     ]
 
 
+def _third_party_note(line: InvoiceLine, minor_units: int) -> str:
+    note = _("Cobrado por cuenta de terceros")
+    taxes = " · ".join(
+        f"{tax['code']} {format_money(Decimal(tax['amount']), minor_units)}" for tax in line.taxes if tax.get("code")
+    )
+    return f"{note}. {_('Tasas e impuestos')}: {taxes}" if taxes else note
+
+
 def _totals_table(invoice: Invoice) -> Table:
+    """The split a Peruvian e-invoice prints: own sales with IGV (gravadas),
+    own sales without (exoneradas/inafectas), what was collected on behalf of
+    third parties, the IGV and the total."""
     currency = invoice.currency
-    sign = currency_sign(currency)
+    sign = currency_print_sign(currency.code)
 
     def amount(value: Decimal) -> str:
         return escape(f"{sign} {format_money(value, currency.minor_units)}")
 
     rows = [
-        [Paragraph(escape(_("Subtotal")), TOTAL_LABEL), Paragraph(amount(invoice.subtotal), TOTAL_AMOUNT)],
-        [Paragraph(escape(_("Impuestos")), TOTAL_LABEL), Paragraph(amount(invoice.tax_total), TOTAL_AMOUNT)],
-        [Paragraph(escape(_("Total")), GRAND_TOTAL_LABEL), Paragraph(amount(invoice.total), GRAND_TOTAL_AMOUNT)],
+        [Paragraph(escape(label), TOTAL_LABEL), Paragraph(amount(value), TOTAL_AMOUNT)]
+        for label, value in (
+            (_("Op. gravadas"), invoice.taxable_total),
+            (_("Op. exoneradas / inafectas"), invoice.exempt_total),
+            (_("Cobros por cuenta de terceros"), invoice.third_party_total),
+            (_("IGV"), invoice.tax_total),
+        )
     ]
+    rows.append(
+        [Paragraph(escape(_("Total")), GRAND_TOTAL_LABEL), Paragraph(amount(invoice.total), GRAND_TOTAL_AMOUNT)]
+    )
     return Table(
         rows,
         colWidths=[CONTENT_WIDTH - 45 * mm, 45 * mm],
@@ -367,6 +389,18 @@ def _totals_table(invoice: Invoice) -> Table:
             ]
         ),
     )
+
+
+def _total_in_words(invoice: Invoice) -> Paragraph:
+    currency = invoice.currency
+    words = amount_in_words(
+        invoice.total,
+        currency_code=currency.code,
+        currency_name=currency.name,
+        minor_units=currency.minor_units,
+        language=translation.get_language() or "es",
+    )
+    return Paragraph(f"<b>{escape(words)}</b>", TEXT)
 
 
 def format_money(amount: Decimal, minor_units: int) -> str:
@@ -384,15 +418,6 @@ def format_quantity(quantity: Decimal) -> str:
 
 def format_percent(rate: Decimal) -> str:
     return f"{rate.normalize():f}%"
-
-
-def currency_sign(currency: Currency) -> str:
-    """The currency's symbol (S/, €, ¥) when the font can draw it, else its
-    ISO code: DejaVu Sans has no ₾ (GEL), and a missing glyph prints as a blank."""
-    glyphs = main_glyphs()
-    if currency.symbol and all(ord(character) in glyphs for character in currency.symbol):
-        return currency.symbol
-    return currency.code
 
 
 # --- Drawn on every page ---------------------------------------------------

@@ -190,3 +190,20 @@ def corrections_validate(corrections) -> dict:
         except _Refused as refused:
             raise InvalidInput(f"{key}: {refused}", field=f"corrections.{key}") from None
     return cleaned
+
+
+# Without these a ticket cannot be priced: it is not sold until staff add them.
+PRICE_FIELDS = ("fare", "total", "currency")
+
+
+def record_missing_fields(record: dict) -> list[str]:
+    """The fields of the effective record still empty: those the parser listed
+    under `missing` (a partial read), then fare, total and currency. Only
+    correctable fields count, so staff can complete every one listed."""
+    declared = record.get("missing")
+    candidates = [*(declared if isinstance(declared, list) else []), *PRICE_FIELDS]
+    missing = []
+    for field in candidates:
+        if field in CORRECTABLE_FIELDS and field not in missing and record.get(field) in (None, "", [], {}):
+            missing.append(field)
+    return missing

@@ -7,10 +7,13 @@ from core.models import Airline, Airport, City, Country, Currency
 class CurrencySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, help_text="Nombre en el idioma de la petición (Accept-Language).")
     active = ActiveFlagField()
+    historic = serializers.BooleanField(
+        read_only=True, help_text="Retirada de ISO 4217 (VEF, VEB): solo para boletos que aún la imprimen."
+    )
 
     class Meta:
         model = Currency
-        fields = ["code", "numeric_code", "name", "name_es", "name_en", "symbol", "minor_units", "active"]
+        fields = ["code", "numeric_code", "name", "name_es", "name_en", "symbol", "minor_units", "active", "historic"]
 
 
 class CountrySerializer(serializers.ModelSerializer):

@@ -132,4 +132,4 @@ class ProductSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["id", "name", "kind", "supplier", "supplier_name", "default_tax_rate", "active"]
+        fields = ["id", "name", "kind", "sold_on", "supplier", "supplier_name", "default_tax_rate", "active"]

@@ -57,6 +57,11 @@ class SaleProductSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Product.Kind.choices)
 
 
+class TaxByCodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    amount = serializers.CharField()
+
+
 class SaleItemOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     product = SaleProductSerializer()
@@ -65,8 +70,12 @@ class SaleItemOutputSerializer(serializers.Serializer):
     unit_price = serializers.CharField()
     tax_rate = serializers.CharField(help_text="Porcentaje.")
     subtotal = serializers.CharField()
-    tax_amount = serializers.CharField()
+    tax_amount = serializers.CharField(
+        help_text="IGV del ítem; en un ítem por cuenta de terceros, sus tasas (las de la aerolínea)."
+    )
     total = serializers.CharField()
+    third_party = serializers.BooleanField(help_text="Cobrado por cuenta de terceros (un boleto aéreo): sin IGV.")
+    taxes = TaxByCodeSerializer(many=True, help_text="Las tasas del boleto por código (YQ, AK, PE…).")
 
 
 class SaleOutputSerializer(serializers.Serializer):
@@ -79,8 +88,11 @@ class SaleOutputSerializer(serializers.Serializer):
     client = ClientSummarySerializer()
     currency = serializers.CharField()
     subtotal = serializers.CharField()
-    tax_total = serializers.CharField()
+    tax_total = serializers.CharField(help_text="IGV.")
     total = serializers.CharField()
+    taxable_total = serializers.CharField(help_text="Operaciones gravadas (con IGV).")
+    exempt_total = serializers.CharField(help_text="Operaciones exoneradas o inafectas (propias, sin IGV).")
+    third_party_total = serializers.CharField(help_text="Cobrado por cuenta de terceros (boletos: tarifa y tasas).")
     paid_total = serializers.CharField()
     balance_due = serializers.CharField()
     notes = serializers.CharField()
