@@ -756,7 +756,7 @@ def _segment_details_row(segment: TicketSegment) -> list:
         (_("Equipaje"), segment.baggage),
         (_("Estado"), segment.status),
     ]
-    text = "  ·  ".join(f"{label}: {markup(value)}" for label, value in details if value)
+    text = " · ".join(markup(f"{label}: {value}") for label, value in details if value)
     return ["", Paragraph(text, MUTED_SMALL)] + [""] * (len(SEGMENT_COLUMN_WIDTHS) - 2)
 
 
