@@ -13,8 +13,15 @@ def _contact_fields():
     """E-mail and phone as text: party_details says what is wrong with them
     (DRF's EmailField would only say "not valid")."""
     return (
-        serializers.CharField(required=False, allow_blank=True, max_length=254),
-        serializers.CharField(required=False, allow_blank=True, max_length=30),
+        serializers.CharField(
+            required=False, allow_blank=True, max_length=254, help_text="Correo electrónico (nombre@dominio.com)."
+        ),
+        serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=30,
+            help_text="Teléfono; sin prefijo +, del país de la ficha (o del Perú). Se guarda en E.164 (+51987654321).",
+        ),
     )
 
 
