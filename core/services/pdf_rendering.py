@@ -509,9 +509,11 @@ CARD_BRANDS = {
     "TP": "UATP",
 }
 # "CCVIXXXXXXXXXXXX3930/0416/N009078": card, brand, number, then expiry and approval code.
-_CARD_PAYMENT = re.compile(r"\bCC\s*(?P<brand>[A-Z]{2})\s*(?P<number>[0-9X*][0-9X* -]{6,22}[0-9])(?:\s*/\s*\S*)*")
+_CARD_PAYMENT = re.compile(
+    r"\bCC\s*(?P<brand>[A-Z]{2})\s*(?P<number>[0-9X*][0-9X* -]{6,22}[0-9])(?:\s*/\S*)*", re.IGNORECASE
+)
 # A card number anywhere else: 13 to 19 digits (some hidden), in groups or not.
-_CARD_NUMBER = re.compile(r"(?<![0-9A-Z])[0-9X*](?:[ -]?[0-9X*]){8,14}(?:[ -]?[0-9]){4}(?![0-9])")
+_CARD_NUMBER = re.compile(r"(?<![0-9A-Z])[0-9X*](?:[ -]?[0-9X*]){8,14}(?:[ -]?[0-9]){4}(?![0-9])", re.IGNORECASE)
 _EXPIRY = re.compile(r"\s*\bEXP(?:IRY|IRA)?\.?\s*:?\s*\d{2}\s*/?\s*\d{2,4}\b", re.IGNORECASE)
 
 
@@ -524,7 +526,7 @@ def form_of_payment_masked(value: str) -> str:
         brand = CARD_BRANDS.get(match["brand"].upper(), match["brand"].upper())
         return f"{brand} {_last_four(match['number'])}"
 
-    masked = _CARD_PAYMENT.sub(card, value.upper())
+    masked = _CARD_PAYMENT.sub(card, value)
     masked = _EXPIRY.sub("", masked)
     return _CARD_NUMBER.sub(lambda match: _last_four(match[0]), masked).strip()
 

@@ -173,6 +173,8 @@ def test_codes_and_statuses_are_not_cut_mid_word(lima_to_tokyo):
         ("O/CASH", "O/CASH"),
         ("MI BANCO MB154946709118", "MI BANCO MB154946709118"),
         ("TRANSFERENCIA TF541506", "TRANSFERENCIA TF541506"),
+        ("Pago móvil PM104443520582", "Pago móvil PM104443520582"),
+        ("Tarjeta ccvi4111xxxxxxxx1111/1228", "Tarjeta Visa ****1111"),
     ],
 )
 def test_a_card_shows_only_its_last_four_digits_and_never_its_expiry(printed, shown):
