@@ -26,7 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.models import Currency, ImportedTicket, Invoice, InvoiceLine, TicketSegment
+from core.models import Client, Currency, ImportedTicket, Invoice, InvoiceLine, TicketSegment
 from core.money import round_money
 
 # Bitstream Vera ships with reportlab and is embedded in the PDF, so accents,
@@ -230,11 +230,25 @@ def _void_notice(invoice: Invoice) -> Table:
     )
 
 
+def _document_type_label(invoice: Invoice) -> str:
+    """The client's kind of document in the invoice's language. An invoice
+    keeps its code (`passport`); those issued before kept the Spanish label
+    ("Pasaporte"), which is read back to its code."""
+    stored = invoice.client_document_type
+    if stored not in Client.DocumentType.values:
+        with translation.override("es"):
+            spanish = {str(choice.label): choice.value for choice in Client.DocumentType}
+        stored = spanish.get(stored, stored)
+    if stored in Client.DocumentType.values:
+        return str(Client.DocumentType(stored).label)
+    return stored
+
+
 def _client_and_details(invoice: Invoice) -> Table:
     client = [
         Paragraph(escape(_("CLIENTE")), LABEL),
         Paragraph(f"<b>{escape(invoice.client_name)}</b>", TEXT),
-        Paragraph(escape(f"{invoice.client_document_type} {invoice.client_document_number}"), TEXT),
+        Paragraph(escape(f"{_document_type_label(invoice)} {invoice.client_document_number}"), TEXT),
     ]
     if invoice.client_address:
         client.append(Paragraph(escape(invoice.client_address), TEXT))
