@@ -400,6 +400,8 @@ if QUERY_COUNT_MIDDLEWARE:
     # (django.request) would say it twice more. Errors (5xx) still log there.
     LOGGING["loggers"]["django.server"] = {"level": "ERROR"}
     LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
+# runserver prints "Watching for file changes" itself; its logger said it again.
+LOGGING["loggers"]["django.utils.autoreload"] = {"level": "WARNING"}
 
 # --- Security (production) -------------------------------------------------
 

@@ -62,8 +62,8 @@ class Command(BaseCommand):
         started = time.monotonic()
         with quiet_side_effects():
             staff = demo_users_create()
-            usernames = ", ".join(username for username, *_ in DEMO_USERS)
-            self.stdout.write(f"users: {usernames} (password {DEMO_PASSWORD})")
+            others = " and ".join(username for username, *_ in DEMO_USERS if username != "demo-staff")
+            self.stdout.write(f"users: demo-staff / {DEMO_PASSWORD} (staff), {others} (same password)")
             step = time.monotonic()
             if demo_agency_create(staff=staff):
                 sales = ", ".join(f"{count} {status}" for status, count in sale_count_by_status().items())
