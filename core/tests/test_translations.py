@@ -5,6 +5,7 @@ unread is how "notificación" became "Tax ID" and "intentos" "entry". So: no
 fuzzy entry, nothing left untranslated, and the agency's words (a reviewed
 glossary) are translated the same way wherever they appear."""
 
+import ast
 import re
 import unicodedata
 from pathlib import Path
@@ -113,6 +114,42 @@ def glossary_misses(path: Path = CATALOG) -> list[str]:
                 ):
                     misses.append(f"{spanish!r} -> {english!r}: '{term}' is not '{translation}'")
     return misses
+
+
+GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
+TEMPLATE_MESSAGE = re.compile(r"""{%\s*(?:translate|trans)\s+"([^"]+)"|{%\s*(?:translate|trans)\s+'([^']+)'""")
+
+
+def messages_in_the_code() -> set[str]:
+    """Every literal message the code and templates hand to gettext (the
+    first argument; pgettext's second, after its context)."""
+    root = Path(settings.BASE_DIR)
+    found = set()
+    for path in [*root.glob("core/**/*.py"), *root.glob("bookings/**/*.py"), *root.glob("project/**/*.py")]:
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id not in GETTEXT_FUNCTIONS:
+                continue
+            position = 1 if node.func.id.startswith("pgettext") else 0
+            message = node.args[position] if len(node.args) > position else None
+            if isinstance(message, ast.Constant) and isinstance(message.value, str):
+                found.add(message.value)
+    for path in [*root.glob("core/templates/**/*.html"), *root.glob("bookings/templates/**/*.html")]:
+        found.update(a or b for a, b in TEMPLATE_MESSAGE.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_message_of_the_code_is_in_the_catalog():
+    # Without an entry the English user reads the Spanish: run
+    # `python manage.py makemessages -l en --no-obsolete` and translate.
+    in_catalog = {forms(message.id)[0] for message in catalog_entries()}
+
+    missing = sorted(messages_in_the_code() - in_catalog)
+
+    assert missing == [], "not in the catalog:\n" + "\n".join(missing)
 
 
 def test_no_entry_is_fuzzy_or_untranslated():
