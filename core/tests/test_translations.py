@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from django.conf import settings
 
@@ -150,6 +151,27 @@ def test_every_message_of_the_code_is_in_the_catalog():
     missing = sorted(messages_in_the_code() - in_catalog)
 
     assert missing == [], "not in the catalog:\n" + "\n".join(missing)
+
+
+def _mo_key(message) -> tuple:
+    # babel reads a .mo file's context as bytes.
+    context = message.context.decode() if isinstance(message.context, bytes) else message.context
+    return (context, *forms(message.id))
+
+
+def test_the_compiled_catalog_is_the_catalog():
+    # Django reads django.mo: an edit of the .po not compiled
+    # (`msgfmt -o django.mo django.po`) does not reach users.
+    with CATALOG.with_suffix(".mo").open("rb") as file:
+        compiled = {_mo_key(m): tuple(forms(m.string)) for m in read_mo(file) if m.id}
+
+    stale = [
+        repr(message.id)
+        for message in catalog_entries()
+        if compiled.get((message.context, *forms(message.id))) != tuple(forms(message.string))
+    ]
+
+    assert stale == [], "compile the catalog; these differ:\n" + "\n".join(stale)
 
 
 def test_no_entry_is_fuzzy_or_untranslated():
