@@ -78,7 +78,7 @@ class TrialBalanceQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(missing)
         if date_from > date_to:
             raise serializers.ValidationError(
-                {"date_to": [_("date_to no puede ser anterior a date_from: el periodo acaba después de empezar.")]}
+                {"date_to": [_("El periodo acaba antes de empezar: date_to debe ser igual o posterior a date_from.")]}
             )
         return {"date_from": date_from, "date_to": date_to}
 

@@ -248,6 +248,16 @@ def test_trial_balance_says_in_english_which_date_is_missing(staff_client):
     assert response.json()["errors"]["date_to"] == ["Give the last day of the period in date_to (YYYY-MM-DD)."]
 
 
+def test_a_period_that_ends_before_it_starts_says_so(staff_client):
+    response = staff_client.get(
+        "/api/reportes/balance-comprobacion/?date_from=2026-12-31&date_to=2026-01-01", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.json()["errors"]["date_to"] == [
+        "The period ends before it starts: date_to must be on or after date_from."
+    ]
+
+
 def test_entries_list_takes_at_most_two_queries(staff_client, chart, pen, django_assert_max_num_queries):
     for day in range(1, 56):
         post(
