@@ -26,7 +26,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.models import Airline, Airport, Currency, ImportedTicket, Invoice, InvoiceLine, TicketSegment
+from core.models import Airline, Airport, Client, Currency, ImportedTicket, Invoice, InvoiceLine, TicketSegment
 from core.money import amount_in_words, currency_print_sign, round_money
 from core.selectors.catalogs import airlines_by_code, airports_by_code
 
@@ -275,11 +275,25 @@ def _void_notice(invoice: Invoice) -> Table:
     )
 
 
+def _document_type_label(invoice: Invoice) -> str:
+    """The client's kind of document in the invoice's language. An invoice
+    keeps its code (`passport`); those issued before kept the Spanish label
+    ("Pasaporte"), which is read back to its code."""
+    stored = invoice.client_document_type
+    if stored not in Client.DocumentType.values:
+        with translation.override("es"):
+            spanish = {str(choice.label): choice.value for choice in Client.DocumentType}
+        stored = spanish.get(stored, stored)
+    if stored in Client.DocumentType.values:
+        return str(Client.DocumentType(stored).label)
+    return stored
+
+
 def _client_and_details(invoice: Invoice) -> Table:
     client = [
         Paragraph(escape(_("CLIENTE")), LABEL),
         Paragraph(f"<b>{markup(invoice.client_name)}</b>", TEXT),
-        Paragraph(markup(f"{invoice.client_document_type} {invoice.client_document_number}"), TEXT),
+        Paragraph(markup(f"{_document_type_label(invoice)} {invoice.client_document_number}"), TEXT),
     ]
     if invoice.client_address:
         client.append(Paragraph(markup(invoice.client_address), TEXT))
@@ -353,7 +367,9 @@ def _third_party_note(line: InvoiceLine, minor_units: int) -> str:
     taxes = " · ".join(
         f"{tax['code']} {format_money(Decimal(tax['amount']), minor_units)}" for tax in line.taxes if tax.get("code")
     )
-    return f"{note}. {_('Tasas e impuestos')}: {taxes}" if taxes else note
+    # Outside the f-string: makemessages cannot read a message inside one.
+    taxes_label = _("Tasas e impuestos")
+    return f"{note}. {taxes_label}: {taxes}" if taxes else note
 
 
 def _totals_table(invoice: Invoice) -> Table:

@@ -411,7 +411,7 @@ def ticket_retry(*, ticket_id: int) -> ImportedTicket:
             raise NotFound(_("El boleto importado no existe."))
         if not retried:
             raise Conflict(
-                _("Solo se reintenta una importación con error (esta está %(status)s).")
+                _("Solo se reintenta una importación con error; esta importación está en estado «%(status)s».")
                 % {"status": ticket.get_status_display().lower()},
                 code="invalid_transition",
             )

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.serializers.fields import ActiveFlagField
+from core.api.serializers.fields import UNKNOWN_AIRLINE, UNKNOWN_COUNTRY, ActiveFlagField, code_field
 from core.models import Airline, Client, Country, Product, Supplier
 from core.party_details import document_number_clean, email_clean, phone_clean
 
@@ -58,9 +58,7 @@ def _details_clean(attrs: dict, instance, *, document_field: str, document_type)
 
 
 class ClientSerializer(serializers.ModelSerializer):
-    country = serializers.SlugRelatedField(
-        slug_field="code", queryset=Country.objects.all(), allow_null=True, required=False
-    )
+    country = code_field(Country.objects.all(), does_not_exist=UNKNOWN_COUNTRY, allow_null=True, required=False)
     email, phone = _contact_fields()
 
     class Meta:
@@ -79,6 +77,27 @@ class ClientSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
+        # DRF's own check of the (document_type, document_number) constraint
+        # says only that the fields "deben formar un conjunto único";
+        # validate() names the document instead.
+        validators = []
+
+    def validate(self, attrs):
+        document_type = attrs.get("document_type", getattr(self.instance, "document_type", None))
+        document_number = attrs.get("document_number", getattr(self.instance, "document_number", None))
+        others = Client.objects.filter(document_type=document_type, document_number=document_number)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(
+                {
+                    "document_number": [
+                        _("Ya hay un cliente con el documento %(type)s %(number)s; búsquelo en lugar de crearlo.")
+                        % {"type": Client.DocumentType(document_type).label, "number": document_number}
+                    ]
+                }
+            )
+        return attrs
 
     def to_internal_value(self, data):
         return _details_clean(
@@ -99,11 +118,13 @@ class ClientSummarySerializer(serializers.Serializer):
 
 
 class SupplierSerializer(serializers.ModelSerializer):
-    country = serializers.SlugRelatedField(
-        slug_field="code", queryset=Country.objects.all(), allow_null=True, required=False
-    )
-    airline = serializers.SlugRelatedField(
-        slug_field="iata_code", queryset=Airline.objects.filter(active=True), allow_null=True, required=False
+    country = code_field(Country.objects.all(), does_not_exist=UNKNOWN_COUNTRY, allow_null=True, required=False)
+    airline = code_field(
+        Airline.objects.filter(active=True),
+        slug_field="iata_code",
+        does_not_exist=UNKNOWN_AIRLINE,
+        allow_null=True,
+        required=False,
     )
     active = ActiveFlagField()
     email, phone = _contact_fields()

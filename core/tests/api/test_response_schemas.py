@@ -43,7 +43,7 @@ CORE = Conformance(
         "facturas_pdf_retrieve": "answers the invoice PDF (application/pdf), not JSON",
     },
     listed_at={"/api/webhook-entregas/": "/api/webhooks/{id}/deliveries/"},
-    queries={"/api/reportes/balance-comprobacion/": {"desde": "2000-01-01", "hasta": "2099-12-31"}},
+    queries={"/api/reportes/balance-comprobacion/": {"date_from": "2000-01-01", "date_to": "2099-12-31"}},
 )
 
 
