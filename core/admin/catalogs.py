@@ -24,8 +24,8 @@ class CatalogAdmin(BackOfficeAdmin):
 
 @admin.register(Currency)
 class CurrencyAdmin(CatalogAdmin):
-    list_display = ["code", "name_es", "name_en", "symbol", "minor_units", "active"]
-    list_filter = ["active", "minor_units"]
+    list_display = ["code", "name_es", "name_en", "symbol", "minor_units", "active", "historic"]
+    list_filter = ["active", "historic", "minor_units"]
     search_fields = ["code", "name_es", "name_en"]
 
 

@@ -31,8 +31,8 @@ class SupplierAdmin(BackOfficeAdmin):
 
 @admin.register(Product)
 class ProductAdmin(BackOfficeAdmin):
-    list_display = ["name", "kind", "supplier", "default_tax_rate", "active"]
+    list_display = ["name", "kind", "sold_on", "supplier", "default_tax_rate", "active"]
     list_select_related = ["supplier"]
-    list_filter = ["kind", "active"]
+    list_filter = ["kind", "sold_on", "active"]
     search_fields = ["name__unaccent_icontains", "supplier__name__unaccent_icontains"]
     autocomplete_fields = ["supplier"]

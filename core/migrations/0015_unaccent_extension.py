@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
     A trusted extension: the database's owner may create it. (Django's
     UnaccentExtension cannot be unapplied on SQLite.)"""
 
-    dependencies = [("core", "0011_api_tokens")]
+    dependencies = [("core", "0013_sales_on_behalf_of_third_parties")]
 
     operations = [migrations.RunPython(unaccent_create, unaccent_drop)]

@@ -57,6 +57,9 @@ class Currency(BilingualName):
         _("decimales"), default=2, validators=[MaxValueValidator(MAX_MINOR_UNITS)]
     )
     active = models.BooleanField(_("activa"), default=True)
+    # Withdrawn from ISO 4217 (VEF, VEB) but still printed on tickets staff
+    # import: kept so those tickets can be sold, not offered for new prices.
+    historic = models.BooleanField(_("histórica"), default=False)
 
     class Meta:
         verbose_name = _("moneda")

@@ -38,7 +38,8 @@ class Invoice(models.Model):
     client = models.ForeignKey(Client, verbose_name=_("cliente"), on_delete=models.PROTECT, related_name="invoices")
     # Fiscal data as it was when the invoice was issued.
     client_name = models.CharField(_("cliente (nombre)"), max_length=200)
-    client_document_type = models.CharField(_("cliente (tipo de documento)"), max_length=12)
+    # The type's printed name ("Documento nacional de identidad" is 31 characters).
+    client_document_type = models.CharField(_("cliente (tipo de documento)"), max_length=40)
     client_document_number = models.CharField(_("cliente (documento)"), max_length=20)
     client_address = models.CharField(_("cliente (dirección)"), max_length=250, blank=True)
     client_email = models.EmailField(_("cliente (correo)"), blank=True)
@@ -46,6 +47,10 @@ class Invoice(models.Model):
     subtotal = money_field(_("subtotal"))
     tax_total = money_field(_("impuestos"))
     total = money_field(_("total"))
+    # As on the sale: subtotal = taxable + exempt + third party; tax_total is IGV.
+    taxable_total = money_field(_("operaciones gravadas"))
+    exempt_total = money_field(_("operaciones exoneradas o inafectas"))
+    third_party_total = money_field(_("cobros por cuenta de terceros"))
     status = models.CharField(_("estado"), max_length=8, choices=Status.choices, default=Status.ISSUED)
     issued_at = models.DateTimeField(_("emitida"))
     voided_at = models.DateTimeField(_("anulada"), null=True, blank=True)
@@ -83,6 +88,8 @@ class InvoiceLine(models.Model):
     tax_amount = money_field(_("impuestos"))
     total = money_field(_("total"))
     position = models.PositiveSmallIntegerField(_("orden"), default=0)
+    third_party = models.BooleanField(_("por cuenta de terceros"), default=False)
+    taxes = models.JSONField(_("impuestos por código"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("línea de factura")

@@ -103,6 +103,15 @@ class Product(models.Model):
     supplier = models.ForeignKey(
         Supplier, verbose_name=_("proveedor"), on_delete=models.PROTECT, null=True, blank=True, related_name="products"
     )
+
+    class SoldOn(models.TextChoices):
+        # Taxable revenue of the agency: IGV by rate.
+        OWN_ACCOUNT = "own_account", _("Cuenta propia")
+        # Collected for the supplier (an airline's fare and taxes): no IGV,
+        # owed to the supplier, not revenue.
+        THIRD_PARTY = "third_party", _("Por cuenta de terceros")
+
+    sold_on = models.CharField(_("se vende por"), max_length=12, choices=SoldOn.choices, default=SoldOn.OWN_ACCOUNT)
     # Percent applied to an item's subtotal unless the item states its own taxes.
     default_tax_rate = models.DecimalField(_("impuesto por defecto (%)"), max_digits=5, decimal_places=2, default=0)
     active = models.BooleanField(_("activo"), default=True)

@@ -26,6 +26,13 @@ class Sale(models.Model):
     subtotal = money_field(_("subtotal"))
     tax_total = money_field(_("impuestos"))
     total = money_field(_("total"))
+    # The subtotal split as a Peruvian e-invoice shows it: own sales with IGV
+    # (gravadas), own sales without (exoneradas/inafectas), and what was
+    # collected on behalf of third parties (an air ticket's fare and taxes).
+    # subtotal = taxable + exempt + third party; tax_total is IGV only.
+    taxable_total = money_field(_("operaciones gravadas"))
+    exempt_total = money_field(_("operaciones exoneradas o inafectas"))
+    third_party_total = money_field(_("cobros por cuenta de terceros"))
     paid_total = money_field(_("pagado"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -73,6 +80,11 @@ class SaleItem(models.Model):
     tax_amount = money_field(_("impuestos"))
     total = money_field(_("total"))
     position = models.PositiveSmallIntegerField(_("orden"), default=0)
+    # Sold for a third party (from the product, when the item was made): its
+    # subtotal and stated taxes are the supplier's money, not revenue nor IGV.
+    third_party = models.BooleanField(_("por cuenta de terceros"), default=False)
+    # A ticket's taxes by code ([{"code": "YQ", "amount": "120.00"}, …]), as printed.
+    taxes = models.JSONField(_("impuestos por código"), default=list, blank=True)
     # A ticket becomes one item, once: the one-to-one makes a second impossible.
     imported_ticket = models.OneToOneField(
         "core.ImportedTicket",

@@ -4,6 +4,7 @@ per ticket it holds, and each ticket's flight segments."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import money_field
 
@@ -41,6 +42,9 @@ class ImportedTicket(models.Model):
         PENDING = "pending", _("Pendiente")
         PROCESSING = "processing", _("Procesando")
         PARSED = "parsed", _("Procesado")
+        # Read in part: the fields it is sure of are stored, the rest listed
+        # in `missing_fields` for staff to complete with corrections.
+        NEEDS_REVIEW = "needs_review", _("Por revisar")
         ERROR = "error", _("Error")
 
     document = models.ForeignKey(
@@ -48,7 +52,10 @@ class ImportedTicket(models.Model):
     )
     # Which record of the document this row holds (a document may hold several tickets).
     position = models.PositiveSmallIntegerField(_("posición en el documento"), default=0)
-    status = models.CharField(_("estado"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("estado"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    # Fields of the effective record still missing (the parser's list, plus
+    # fare, total and currency, without which the ticket cannot be sold).
+    missing_fields = models.JSONField(_("campos faltantes"), default=list, blank=True)
     error_message = models.TextField(_("error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
     # The parser's record, as SCHEMA.md defines it, and staff's corrections of
@@ -123,7 +130,8 @@ class TicketSegment(models.Model):
     position = models.PositiveSmallIntegerField(_("orden"), default=0)
     carrier = models.CharField(_("aerolínea"), max_length=2, blank=True)
     flight_number = models.CharField(_("vuelo"), max_length=5, blank=True)
-    origin = models.CharField(_("origen"), max_length=60, blank=True)
+    # "origen" is also a journal entry's source: the context tells them apart.
+    origin = models.CharField(pgettext_lazy("flight segment", "origen"), max_length=60, blank=True)
     origin_code = models.CharField(_("código de origen"), max_length=3, blank=True)
     destination = models.CharField(_("destino"), max_length=60, blank=True)
     destination_code = models.CharField(_("código de destino"), max_length=3, blank=True)

@@ -20,6 +20,9 @@ SALE_FIELDS = (
     "subtotal",
     "tax_total",
     "total",
+    "taxable_total",
+    "exempt_total",
+    "third_party_total",
     "paid_total",
     "created_at",
     "client_id",
@@ -42,6 +45,8 @@ ITEM_FIELDS = (
     "subtotal",
     "tax_amount",
     "total",
+    "third_party",
+    "taxes",
 )
 
 
@@ -124,6 +129,9 @@ def _sale(row: dict, business_tz) -> dict:
         "subtotal": format_amount(row["subtotal"], minor_units),
         "tax_total": format_amount(row["tax_total"], minor_units),
         "total": format_amount(row["total"], minor_units),
+        "taxable_total": format_amount(row["taxable_total"], minor_units),
+        "exempt_total": format_amount(row["exempt_total"], minor_units),
+        "third_party_total": format_amount(row["third_party_total"], minor_units),
         "paid_total": format_amount(row["paid_total"], minor_units),
         "balance_due": format_amount(row["total"] - row["paid_total"], minor_units),
         "notes": row["notes"],
@@ -143,6 +151,8 @@ def _item(item: dict, minor_units: int) -> dict:
         "subtotal": format_amount(item["subtotal"], minor_units),
         "tax_amount": format_amount(item["tax_amount"], minor_units),
         "total": format_amount(item["total"], minor_units),
+        "third_party": item["third_party"],
+        "taxes": item["taxes"],
     }
 
 

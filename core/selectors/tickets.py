@@ -14,6 +14,7 @@ from core.services.ticket_import import effective_record
 TICKET_FIELDS = (
     "id",
     "status",
+    "missing_fields",
     "error_message",
     "attempts",
     "document_id",
@@ -100,6 +101,7 @@ def _ticket(row: dict, segments: list[dict], business_tz) -> dict:
     return {
         "id": row["id"],
         "status": row["status"],
+        "missing_fields": row["missing_fields"],
         "error": row["error_message"],
         "attempts": row["attempts"],
         "document": row["document_id"],

@@ -20,6 +20,9 @@ RECEIVABLE_ACCOUNT = "1212"
 BANK_ACCOUNT = "1041"
 SERVICE_REVENUE_ACCOUNT = "7041"
 SALES_TAX_ACCOUNT = "40111"
+# What the agency collects on a supplier's behalf (an air ticket's fare and
+# taxes, owed to the airline through the BSP): a payable, neither revenue nor IGV.
+THIRD_PARTY_PAYABLE_ACCOUNT = "4696"
 # The marketplace: what guests pay for a host's stay is held for the host;
 # the platform's service fee (tax included) is its revenue.
 PAYEE_PAYABLE_ACCOUNT = "4699"
@@ -134,14 +137,25 @@ def too_many_decimals_message(*, amount: Decimal, currency: Currency) -> str:
 
 
 def _invoice_issued_lines(invoice: Invoice) -> list[LineSpec]:
+    """The client owes the total; what was collected for suppliers is owed to
+    them; the rest is the agency's revenue, and the IGV on it is owed to the
+    tax authority. (Invoices issued before the split have no third-party part.)"""
     return [
         LineSpec(RECEIVABLE_ACCOUNT, debit=invoice.total),
-        LineSpec(SERVICE_REVENUE_ACCOUNT, credit=invoice.subtotal),
+        LineSpec(THIRD_PARTY_PAYABLE_ACCOUNT, credit=invoice.third_party_total),
+        LineSpec(SERVICE_REVENUE_ACCOUNT, credit=invoice.subtotal - invoice.third_party_total),
         LineSpec(SALES_TAX_ACCOUNT, credit=invoice.tax_total),
     ]
 
 
+def _third_party_account_ensure(invoice: Invoice) -> None:
+    """Books whose chart was loaded before the third-party account existed get it."""
+    if invoice.third_party_total and not Account.objects.filter(code=THIRD_PARTY_PAYABLE_ACCOUNT).exists():
+        chart_of_accounts_load()
+
+
 def journal_post_invoice_issued(invoice: Invoice) -> JournalEntry:
+    _third_party_account_ensure(invoice)
     return journal_entry_post(
         date=timezone.localdate(invoice.issued_at),
         description=_("Factura %(number)s") % {"number": invoice.full_number},
@@ -262,6 +276,7 @@ DEFAULT_CHART: list[tuple[str, str, str, str | None]] = [
     ("4212", "Facturas recibidas por pagar", Account.Type.LIABILITY, "42"),
     ("46", "Cuentas por pagar diversas – terceros", Account.Type.LIABILITY, None),
     ("469", "Otras cuentas por pagar diversas", Account.Type.LIABILITY, "46"),
+    ("4696", "Cobros por cuenta de proveedores (aerolíneas – BSP)", Account.Type.LIABILITY, "469"),
     ("4699", "Cobros por cuenta de anfitriones", Account.Type.LIABILITY, "469"),
     ("50", "Capital", Account.Type.EQUITY, None),
     ("501", "Capital social", Account.Type.EQUITY, "50"),

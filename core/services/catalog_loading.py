@@ -66,6 +66,10 @@ EXTRA_COUNTRIES = [("XK", "XKX", "", "Kosovo")]
 # withdrawn. Bulgaria adopted the euro on 2026-01-01; babel 2.18 lists BGN.
 CURRENCY_CHANGES = {"BG": "EUR"}
 
+# Withdrawn from ISO 4217 (pycountry no longer lists them) but printed on
+# tickets staff still import: code and ISO numeric code. Loaded as historic.
+HISTORIC_CURRENCIES = {"VEF": "937", "VEB": "862"}
+
 # OpenFlights country names that neither ISO nor CLDR spell that way. (Some
 # rows have a callsign in that column: they get no country.)
 OPENFLIGHTS_COUNTRY_ALIASES = {
@@ -163,25 +167,30 @@ def _ids_by(model: type[models.Model], field: str, catalog: str) -> dict[Any, in
 
 
 def load_currencies() -> LoadResult:
-    """All active ISO 4217 currencies."""
+    """All active ISO 4217 currencies, and the retired ones tickets still print (historic)."""
     spanish, english = Locale("es"), Locale("en")
     symbol_locales = _currency_symbol_locales()
+    current = [(currency.alpha_3, currency.numeric or "", currency.name) for currency in pycountry.currencies]
+    historic = [(code, numeric, code) for code, numeric in HISTORIC_CURRENCIES.items()]
     rows = []
-    for currency in pycountry.currencies:
-        code = currency.alpha_3
-        name_en = english.currencies.get(code) or currency.name
+    for (code, numeric_code, iso_name), is_historic in [
+        *((row, False) for row in current),
+        *((row, True) for row in historic),
+    ]:
+        name_en = english.currencies.get(code) or iso_name
         # CLDR writes Spanish currency names in lower case, as in running
         # text ("sol peruano"); a catalog entry starts with a capital.
         name_es = _capitalized(spanish.currencies.get(code) or name_en)
         rows.append(
             {
                 "code": code,
-                "numeric_code": currency.numeric or "",
+                "numeric_code": numeric_code,
                 "name_es": name_es[:120],
                 "name_en": name_en[:120],
                 "symbol": _currency_symbol(code, symbol_locales.get(code, english)),
                 "minor_units": get_currency_precision(code),
                 "active": True,
+                "historic": is_historic,
             }
         )
     result = LoadResult("currencies")

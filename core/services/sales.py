@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -41,6 +41,8 @@ class ItemSpec:
     tax_amount: Decimal | None = None
     # The imported ticket this item sells; the one-to-one makes it sold once.
     imported_ticket: ImportedTicket | None = None
+    # A ticket's taxes by code ({"code": "YQ", "amount": "120.00"}), for the record and the receipt.
+    taxes: tuple[dict, ...] = ()
 
 
 def sale_create(
@@ -80,6 +82,23 @@ def sale_item_remove(*, sale_id: int, item_id: int) -> Sale:
     return sale
 
 
+def sale_item_reprice(*, sale_id: int, item_id: int, item: ItemSpec) -> SaleItem:
+    """Price the draft sale's item again from `item` (its product, price and
+    taxes), keeping its place in the sale."""
+    with transaction.atomic():
+        sale = _locked_sale(sale_id)
+        _require_draft(sale)
+        current = SaleItem.objects.filter(sale=sale, pk=item_id).first()
+        if current is None:
+            raise NotFound(_("La venta no tiene ese ítem."))
+        priced = _item_priced(sale, item)
+        for field, value in priced.items():
+            setattr(current, field, value)
+        current.save(update_fields=list(priced))
+        _refresh_totals(sale)
+    return current
+
+
 def sale_confirm(*, sale_id: int) -> Sale:
     with transaction.atomic():
         sale = _locked_sale(sale_id)
@@ -97,7 +116,7 @@ def sale_cancel(*, sale_id: int) -> Sale:
         sale = _locked_sale(sale_id)
         if sale.status not in (Sale.Status.DRAFT, Sale.Status.CONFIRMED):
             raise Conflict(
-                _("Una venta %(status)s no se puede anular; anule antes su factura.")
+                _("Una venta en estado «%(status)s» no se puede anular; anule antes su factura.")
                 % {"status": sale.get_status_display().lower()},
                 code="invalid_transition",
             )
@@ -123,7 +142,7 @@ def payment_record(
         sale = _locked_sale(sale_id)
         if sale.status not in (Sale.Status.CONFIRMED, Sale.Status.INVOICED):
             raise Conflict(
-                _("Solo se cobran ventas confirmadas o facturadas (esta está %(status)s).")
+                _("Solo se cobran ventas confirmadas o facturadas; esta venta está en estado «%(status)s».")
                 % {"status": sale.get_status_display().lower()},
                 code="invalid_transition",
             )
@@ -192,43 +211,71 @@ def _require_draft(sale: Sale) -> None:
 
 
 def _item_create(sale: Sale, item: ItemSpec, position: int) -> SaleItem:
+    return SaleItem.objects.create(
+        sale=sale, position=position, imported_ticket=item.imported_ticket, **_item_priced(sale, item)
+    )
+
+
+def _item_priced(sale: Sale, item: ItemSpec) -> dict:
+    """The item's fields that follow from its product, price and taxes.
+
+    An item sold on a third party's behalf (an air ticket) carries no IGV:
+    its stated taxes are the supplier's (airport and fuel charges), kept by
+    code, and no percent is shown for them. An own item carries IGV at its
+    rate, or the stated amount."""
     minor_units = sale.currency.minor_units
     if item.quantity <= 0:
         raise InvalidInput(_("La cantidad debe ser mayor que cero."), field="quantity")
     if item.unit_price < 0:
         raise InvalidInput(_("El precio no puede ser negativo."), field="unit_price")
+    third_party = item.product.sold_on == Product.SoldOn.THIRD_PARTY
     tax_rate = item.product.default_tax_rate if item.tax_rate is None else item.tax_rate
     subtotal = round_money(item.quantity * item.unit_price, minor_units)
-    if item.tax_amount is None:
+    if third_party:
+        tax_amount = round_money(item.tax_amount or Decimal(0), minor_units)
+        tax_rate = Decimal(0)
+    elif item.tax_amount is None:
         tax_amount = round_money(subtotal * tax_rate / 100, minor_units)
     else:
         tax_amount = round_money(item.tax_amount, minor_units)
         tax_rate = Decimal(0) if not subtotal else round(tax_amount * 100 / subtotal, 2)
         if tax_rate > MAX_SHOWN_TAX_RATE:
-            # Only shown beside stated taxes; an air ticket's taxes can be many
-            # times its fare (1106% on a domestic Venezuelan fare), past the column.
+            # Only shown beside stated taxes, which may be many times the price.
             tax_rate = Decimal(0)
-    return SaleItem.objects.create(
-        sale=sale,
-        product=item.product,
-        description=item.description or item.product.name,
-        quantity=item.quantity,
-        unit_price=item.unit_price,
-        tax_rate=tax_rate,
-        subtotal=subtotal,
-        tax_amount=tax_amount,
-        total=subtotal + tax_amount,
-        position=position,
-        imported_ticket=item.imported_ticket,
-    )
+    return {
+        "product": item.product,
+        "description": item.description or item.product.name,
+        "quantity": item.quantity,
+        "unit_price": item.unit_price,
+        "tax_rate": tax_rate,
+        "subtotal": subtotal,
+        "tax_amount": tax_amount,
+        "total": subtotal + tax_amount,
+        "third_party": third_party,
+        "taxes": list(item.taxes),
+    }
 
 
 def _refresh_totals(sale: Sale) -> None:
     zero = Decimal(0)
-    items = sale.items.aggregate(subtotal=Coalesce(Sum("subtotal"), zero), tax_total=Coalesce(Sum("tax_amount"), zero))
+    own = Q(third_party=False)
+    items = sale.items.aggregate(
+        taxable=Coalesce(Sum("subtotal", filter=own & Q(tax_amount__gt=0)), zero),
+        exempt=Coalesce(Sum("subtotal", filter=own & Q(tax_amount=0)), zero),
+        collected_for_others=Coalesce(Sum("total", filter=Q(third_party=True)), zero),
+        igv=Coalesce(Sum("tax_amount", filter=own), zero),
+    )
     paid = sale.payments.aggregate(paid=Coalesce(Sum("amount"), zero))["paid"]
-    sale.subtotal = items["subtotal"]
-    sale.tax_total = items["tax_total"]
-    sale.total = items["subtotal"] + items["tax_total"]
+    sale.taxable_total = items["taxable"]
+    sale.exempt_total = items["exempt"]
+    sale.third_party_total = items["collected_for_others"]
+    sale.subtotal = items["taxable"] + items["exempt"] + items["collected_for_others"]
+    sale.tax_total = items["igv"]
+    sale.total = sale.subtotal + sale.tax_total
     sale.paid_total = paid
-    sale.save(update_fields=["subtotal", "tax_total", "total", "paid_total", "updated_at"])
+    sale.save(
+        update_fields=[
+            "subtotal", "tax_total", "total", "taxable_total", "exempt_total", "third_party_total", "paid_total",
+            "updated_at",
+        ]
+    )  # fmt: skip

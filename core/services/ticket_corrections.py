@@ -37,6 +37,22 @@ def _text(max_length: int, *, pattern: str | None = None, upper: bool = False, n
     return clean
 
 
+def _passenger_document(value):
+    """A passport or ID number as SCHEMA.md has it: letters and digits, no type prefix."""
+    value = _text(30, upper=True)(value)
+    if value is None:
+        return None
+    compact = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"[A-Z0-9]{4,20}", compact):
+        raise _Refused(
+            _(
+                "El documento del pasajero lleva de 4 a 20 letras o dígitos, sin signos ni el prefijo "
+                "de su tipo (PP, NI…)."
+            )
+        )
+    return compact
+
+
 def _ticket_number(value):
     digits = re.sub(r"[\s-]", "", value) if isinstance(value, str) else ""
     if not re.fullmatch(r"\d{13}", digits):
@@ -138,7 +154,7 @@ def _list_of(clean_item: Callable, *, required: bool) -> Callable:
 # Every key of the record but `format`, which names the parser that read it.
 CORRECTABLE_FIELDS: dict[str, Callable] = {
     "passenger_name": _text(200, upper=True, nullable=False),
-    "passenger_document": _text(30, upper=True),
+    "passenger_document": _passenger_document,
     "ticket_number": _ticket_number,
     "pnr": _text(12, pattern=r"[A-Z0-9]+", upper=True, nullable=False),
     "airline_pnr": _text(12, pattern=r"[A-Z0-9]+", upper=True),
@@ -174,3 +190,20 @@ def corrections_validate(corrections) -> dict:
         except _Refused as refused:
             raise InvalidInput(f"{key}: {refused}", field=f"corrections.{key}") from None
     return cleaned
+
+
+# Without these a ticket cannot be priced: it is not sold until staff add them.
+PRICE_FIELDS = ("fare", "total", "currency")
+
+
+def record_missing_fields(record: dict) -> list[str]:
+    """The fields of the effective record still empty: those the parser listed
+    under `missing` (a partial read), then fare, total and currency. Only
+    correctable fields count, so staff can complete every one listed."""
+    declared = record.get("missing")
+    candidates = [*(declared if isinstance(declared, list) else []), *PRICE_FIELDS]
+    missing = []
+    for field in candidates:
+        if field in CORRECTABLE_FIELDS and field not in missing and record.get(field) in (None, "", [], {}):
+            missing.append(field)
+    return missing

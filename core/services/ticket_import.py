@@ -2,8 +2,15 @@
 and the receipt PDF.
 
     upload ──> pending ──claim──> processing ──> parsed (one row per ticket of the document)
-                  ^                    │
+                  ^                    │   │            ^
+                  │                    │   └──> needs_review ──(corrections complete it)
                   └──────retry──── error (with the reason, in Spanish)
+
+A ticket read in part, or without fare, total or currency, is `needs_review`
+with its missing fields listed: it gets no sale item (never one at 0.00) and
+no receipt until staff's corrections complete it. Corrections of the price
+reprice the sale item while its sale is a draft, and are refused once it is
+confirmed (a credit note corrects a confirmed sale).
 
 Every step may run twice or in two workers at once: the claim is a conditional
 UPDATE, one row per ticket number is a partial unique constraint (a repeat
@@ -29,9 +36,9 @@ from django.utils.translation import gettext as _
 from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from core.models import Client, Currency, ImportedTicket, Product, Sale, SaleItem, TicketDocument, TicketSegment, User
 from core.services.pdf_rendering import ticket_receipt_pdf_bytes
-from core.services.sales import ItemSpec, sale_create, sale_item_add
+from core.services.sales import ItemSpec, sale_create, sale_item_add, sale_item_remove, sale_item_reprice
 from core.services.task_dispatch import task_send_on_commit
-from core.services.ticket_corrections import corrections_validate
+from core.services.ticket_corrections import corrections_validate, record_missing_fields
 from core.services.webhooks import webhook_event_emit
 from core.ticket_parser import (
     ParseTimeout,
@@ -267,6 +274,8 @@ def _parsed_event_payload(ticket: ImportedTicket) -> dict:
         "issue_date": ticket.issue_date.isoformat() if ticket.issue_date else None,
         "currency": ticket.currency_code or None,
         "total": None if ticket.total is None else f"{ticket.total:.2f}",
+        "status": ticket.status,
+        "missing_fields": ticket.missing_fields,
         "is_exchange": ticket.is_exchange,
         "duplicate_of": ticket.duplicate_of_id,
         "replaces": ticket.replaces_id,
@@ -291,10 +300,14 @@ def _effective_refresh(ticket: ImportedTicket) -> None:
     ticket.total = _amount(record.get("total"))
     ticket.is_exchange = bool(record.get("is_exchange"))
     ticket.replaces = _first_import_of(ticket.original_ticket_number, exclude=ticket.pk)
+    ticket.missing_fields = record_missing_fields(record)
+    if ticket.status in (Status.PARSED, Status.NEEDS_REVIEW):
+        ticket.status = Status.NEEDS_REVIEW if ticket.missing_fields else Status.PARSED
     fields = [
-        "parsed", "corrections", "status", "error_message", "parsed_at", "ticket_number", "pnr", "passenger_name",
-        "passenger_document", "airline_code", "airline_name", "issue_date", "currency_code", "fare", "taxes_total",
-        "total", "is_exchange", "original_ticket_number", "replaces", "duplicate_of", "pdf", "updated_at",
+        "parsed", "corrections", "status", "missing_fields", "error_message", "parsed_at", "ticket_number", "pnr",
+        "passenger_name", "passenger_document", "airline_code", "airline_name", "issue_date", "currency_code", "fare",
+        "taxes_total", "total", "is_exchange", "original_ticket_number", "replaces", "duplicate_of", "pdf",
+        "updated_at",
     ]  # fmt: skip
     # The receipt shows the effective record: a changed record gets a new one.
     replaced_pdf = ticket.pdf.name
@@ -398,7 +411,7 @@ def ticket_retry(*, ticket_id: int) -> ImportedTicket:
             raise NotFound(_("El boleto importado no existe."))
         if not retried:
             raise Conflict(
-                _("Solo se reintenta una importación con error (esta está %(status)s).")
+                _("Solo se reintenta una importación con error; esta importación está en estado «%(status)s».")
                 % {"status": ticket.get_status_display().lower()},
                 code="invalid_transition",
             )
@@ -544,12 +557,15 @@ def _item_spec(ticket: ImportedTicket) -> ItemSpec:
     - an exchange sells only its additional collection (KIU `TOTAL USD 5.00A`,
       Amadeus `NOADC` = 0): the fare was paid on the original ticket."""
     zero = Decimal(0)
+    taxes: list[dict] = []
     if ticket.is_exchange or ticket.fare is None:
         unit_price, tax = ticket.total or zero, zero
-    elif ticket.total is not None and ticket.total >= ticket.fare:
-        unit_price, tax = ticket.fare, ticket.total - ticket.fare
     else:
-        unit_price, tax = ticket.fare, ticket.taxes_total or zero
+        taxes = _taxes_by_code(effective_record(ticket.parsed, ticket.corrections).get("taxes"))
+        if ticket.total is not None and ticket.total >= ticket.fare:
+            unit_price, tax = ticket.fare, ticket.total - ticket.fare
+        else:
+            unit_price, tax = ticket.fare, ticket.taxes_total or zero
     return ItemSpec(
         product=_air_ticket_product(),
         description=_item_description(ticket),
@@ -557,16 +573,37 @@ def _item_spec(ticket: ImportedTicket) -> ItemSpec:
         unit_price=unit_price,
         tax_amount=tax,
         imported_ticket=ticket,
+        taxes=tuple(taxes),
     )
+
+
+def _taxes_by_code(taxes) -> list[dict]:
+    """The record's taxes as the item keeps them: code and amount, nothing else."""
+    if not isinstance(taxes, list):
+        return []
+    return [
+        {"code": str(tax.get("code") or "")[:3], "amount": str(tax.get("amount"))}
+        for tax in taxes[:50]
+        if isinstance(tax, dict) and _amount(tax.get("amount")) is not None
+    ]
 
 
 def _air_ticket_product() -> Product:
+    """The product tickets are sold as: on the airline's behalf, so the fare
+    and its taxes are the airline's money, not the agency's revenue."""
     product = (
-        Product.objects.filter(kind=Product.Kind.AIR_TICKET, active=True, supplier__isnull=True).order_by("id").first()
+        Product.objects.filter(
+            kind=Product.Kind.AIR_TICKET, sold_on=Product.SoldOn.THIRD_PARTY, active=True, supplier__isnull=True
+        )
+        .order_by("id")
+        .first()
     )
     if product is None:
         product, _created = Product.objects.get_or_create(
-            kind=Product.Kind.AIR_TICKET, name="Boleto aéreo", defaults={"default_tax_rate": Decimal(0)}
+            kind=Product.Kind.AIR_TICKET,
+            name="Boleto aéreo",
+            sold_on=Product.SoldOn.THIRD_PARTY,
+            defaults={"default_tax_rate": Decimal(0)},
         )
     return product
 
@@ -608,22 +645,58 @@ def _draft_sale_item_add(client: Client, currency: Currency, spec: ItemSpec, *, 
 def ticket_correct(*, ticket_id: int, corrections: dict) -> ImportedTicket:
     """Merge staff's corrections into the ticket's. Kept apart from the parsed
     record, so a re-parse keeps them; a correction equal to the parsed value
-    is dropped."""
+    is dropped. A ticket whose corrections complete its missing fields is
+    parsed (and sold); a change of price follows onto its sale item."""
     cleaned = corrections_validate(corrections)
     with transaction.atomic():
         ticket = ImportedTicket.objects.select_for_update().filter(pk=ticket_id).first()
         if ticket is None:
             raise NotFound(_("El boleto importado no existe."))
-        if ticket.status != Status.PARSED:
+        if ticket.status not in (Status.PARSED, Status.NEEDS_REVIEW):
             raise Conflict(_("Solo se corrige un boleto ya procesado."), code="invalid_transition")
+        price_before = _price_of(ticket)
         parsed = ticket.parsed or {}
         merged = {**ticket.corrections, **cleaned}
         ticket.corrections = {key: value for key, value in merged.items() if parsed.get(key) != value}
         _effective_refresh(ticket)
+        if _price_of(ticket) != price_before or ticket.status == Status.NEEDS_REVIEW:
+            _sale_item_follow(ticket)
     # The receipt is drawn again, and a correction may make the sale item
-    # possible (a currency the catalog knows).
+    # possible (complete, or in a currency the catalog knows).
     ticket_document_finish(ticket_id=ticket_id)
     return ticket
+
+
+def _price_of(ticket: ImportedTicket) -> tuple:
+    taxes = effective_record(ticket.parsed, ticket.corrections).get("taxes") or []
+    return (ticket.currency_code, ticket.fare, ticket.taxes_total, ticket.total, ticket.is_exchange, taxes)
+
+
+def _sale_item_follow(ticket: ImportedTicket) -> None:
+    """The ticket's sale item after a change of its price: repriced in its
+    draft sale; taken out when the ticket is no longer complete or changed
+    currency (ticket_document_finish sells it again in the right one); a
+    confirmed sale is the client's agreed price, so the change is refused."""
+    item = SaleItem.objects.select_related("sale__currency").filter(imported_ticket=ticket).first()
+    if item is None:
+        return
+    sale = item.sale
+    if sale.status in (Sale.Status.CONFIRMED, Sale.Status.INVOICED):
+        raise Conflict(
+            _(
+                "El boleto ya se vendió en la venta %(sale)s, que está %(status)s: su precio no se corrige allí. "
+                "Emita una nota de crédito por la diferencia y registre el importe correcto en una nueva venta."
+            )
+            % {"sale": sale.pk, "status": sale.get_status_display().lower()},
+            code="sale_not_draft",
+            field="corrections",
+        )
+    if sale.status != Sale.Status.DRAFT:
+        return
+    if ticket.status == Status.NEEDS_REVIEW or sale.currency.code != ticket.currency_code.upper():
+        sale_item_remove(sale_id=sale.pk, item_id=item.pk)
+    else:
+        sale_item_reprice(sale_id=sale.pk, item_id=item.pk, item=_item_spec(ticket))
 
 
 # --- Receipt -------------------------------------------------------------------------------

@@ -76,6 +76,15 @@ def test_currencies(loaded):
     assert Currency.objects.get(code="JPY").minor_units == 0
     assert Currency.objects.get(code="KWD").minor_units == 3
     assert Currency.objects.get(code="USD").symbol == "$"
+    assert pen.historic is False
+
+
+def test_retired_currencies_tickets_still_print_are_loaded_as_historic(loaded):
+    vef = Currency.objects.get(code="VEF")
+    assert (vef.name_es, vef.numeric_code, vef.minor_units) == ("Bolívar venezolano (2008–2018)", "937", 2)
+    assert (vef.historic, vef.active) == (True, True)
+    assert Currency.objects.get(code="VEB").historic is True
+    assert Currency.objects.get(code="VES").historic is False
 
 
 def test_names_in_spanish_and_english(loaded):

@@ -28,8 +28,10 @@ ENGLISH = {
     "Imp. %": "Tax %",
     "Impuesto": "Tax",
     "Total": "Total",
-    "Subtotal": "Subtotal",
-    "Impuestos": "Taxes",
+    "Op. gravadas": "Taxable sales",
+    "Op. exoneradas / inafectas": "Exempt / non-taxable sales",
+    "Cobros por cuenta de terceros": "Collected on behalf of third parties",
+    "IGV": "IGV (VAT)",
     "Representación impresa de la factura electrónica %(number)s": "Printed copy of electronic invoice %(number)s",
     "Página %(page)d de %(pages)d": "Page %(page)d of %(pages)d",
 }
@@ -59,13 +61,14 @@ def make_invoice(currency, *, lines, client=None, number=42, issued_at=None) -> 
     invoice_lines = [_line(currency, position, *line) for position, line in enumerate(lines)]
     subtotal = sum((line.subtotal for line in invoice_lines), Decimal(0))
     tax_total = sum((line.tax_amount for line in invoice_lines), Decimal(0))
+    taxable_total = sum((line.subtotal for line in invoice_lines if line.tax_amount), Decimal(0))
     invoice = Invoice.objects.create(
         series=InvoiceSeriesFactory(code="F001"),
         number=number,
         sale=Sale.objects.create(client=client, currency=currency),
         client=client,
         client_name=client.name,
-        client_document_type=client.get_document_type_display(),
+        client_document_type=client.document_type,
         client_document_number=client.document_number,
         client_address=client.address,
         client_email=client.email,
@@ -73,6 +76,8 @@ def make_invoice(currency, *, lines, client=None, number=42, issued_at=None) -> 
         subtotal=subtotal,
         tax_total=tax_total,
         total=subtotal + tax_total,
+        taxable_total=taxable_total,
+        exempt_total=subtotal - taxable_total,
         issued_at=issued_at or datetime(2026, 11, 22, 19, 5, tzinfo=UTC),
     )
     for line in invoice_lines:
@@ -134,6 +139,9 @@ def test_the_pdf_shows_the_agency_number_client_lines_and_totals(pen, settings):
     assert "S/ 1,000.00" in text
     assert "S/ 180.00" in text
     assert "S/ 1,180.00" in text
+    assert "Op. gravadas\n S/ 1,000.00" in text
+    assert "IGV\n S/ 180.00" in text
+    assert "SON: MIL CIENTO OCHENTA CON 00/100 SOLES" in text
     assert "ANULADA" not in text
 
 
@@ -159,10 +167,12 @@ def test_the_issue_time_is_shown_on_the_agency_clock(pen):
 @pytest.mark.parametrize(
     ("code", "symbol", "minor_units", "unit_price", "line_total", "total"),
     [
-        ("JPY", "¥", 0, "150000", "165,000", "¥ 165,000"),
+        # Documents print S/, US$ and €; every other currency by its ISO code, never a bare "$".
+        ("JPY", "¥", 0, "150000", "165,000", "JPY 165,000"),
         ("PEN", "S/", 2, "1500", "1,650.00", "S/ 1,650.00"),
+        ("USD", "$", 2, "1500", "1,650.00", "US$ 1,650.00"),
+        ("EUR", "€", 2, "1500", "1,650.00", "€ 1,650.00"),
         ("KWD", "KWD", 3, "12.345", "13.580", "KWD 13.580"),
-        # No ₹ in the embedded font: the code stands in for the symbol.
         ("INR", "₹", 2, "2500", "2,750.00", "INR 2,750.00"),
     ],
 )
@@ -210,13 +220,28 @@ def test_an_english_speaking_client_gets_english_labels(pen, english_catalog):
 
     assert "ELECTRONIC INVOICE" in text
     assert "Unit price" in text
-    assert "Taxes" in text
+    assert "IGV (VAT)" in text
+    assert "SAY: ONE HUNDRED AND EIGHTEEN AND 00/100 SOLES" in text
     assert "Peruvian sol (PEN)" in text
     assert "VOID" in text
     assert "Reason: Duplicate" in text
     assert "Page 1 of 1" in text
     assert "Descripción" not in text
     assert "ANULADA" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["passport", "Pasaporte"])
+def test_the_clients_document_type_is_printed_in_the_clients_language(pen, english_catalog, stored):
+    # "Pasaporte": how invoices issued before kept it.
+    client = ClientFactory(name="Mary O'Brien", preferred_language="en", document_type="passport")
+    invoice = make_invoice(pen, client=client, lines=[("City tour", "1", "50", "18")])
+    Invoice.objects.filter(pk=invoice.pk).update(client_document_type=stored)
+
+    text = pdf_text(invoice_pdf_bytes(fetched(invoice)))
+
+    assert f"Passport {client.document_number}" in text
+    assert "Pasaporte" not in text
 
 
 @pytest.mark.django_db

@@ -158,8 +158,8 @@ def test_confirm_issue_invoice_and_pay_from_the_sale_page(admin_client, books, p
     ("step", "body", "message"),
     [
         ("confirm", {}, "Solo se confirma una venta en borrador."),
-        ("invoice", {"series": "F001"}, "Solo se factura una venta confirmada (esta está facturada)."),
-        ("cancel", {}, "Una venta facturada no se puede anular; anule antes su factura."),
+        ("invoice", {"series": "F001"}, "Solo se factura una venta confirmada; esta venta está en estado «facturada»."),
+        ("cancel", {}, "Una venta en estado «facturada» no se puede anular; anule antes su factura."),
     ],
 )
 def test_an_illegal_step_shows_the_services_message(admin_client, books, pen, step, body, message):
@@ -184,7 +184,9 @@ def test_a_payment_on_a_draft_or_over_the_balance_is_refused_with_the_services_m
     too_much = admin_client.post(f"/admin/core/sale/{confirmed.pk}/payment/", {**payment, "amount": "500"})
     too_precise = admin_client.post(f"/admin/core/sale/{confirmed.pk}/payment/", {**payment, "amount": "1.005"})
 
-    assert "Solo se cobran ventas confirmadas o facturadas (esta está borrador)." in messages_of(on_draft)
+    assert "Solo se cobran ventas confirmadas o facturadas; esta venta está en estado «borrador»." in messages_of(
+        on_draft
+    )
     assert too_much.status_code == 302
     assert any("supera el saldo pendiente" in message for message in messages_of(too_much))
     # A refusal about a field keeps the form, with the message beside the field.

@@ -1,9 +1,11 @@
 """Invoices and their lines."""
 
+from django.utils.translation import get_language
 from rest_framework import serializers
 
+from core.api.serializers.sales import TaxByCodeSerializer
 from core.models import Invoice, InvoiceLine
-from core.money import format_amount
+from core.money import amount_in_words, currency_print_sign, format_amount
 
 
 class InvoiceCreateSerializer(serializers.Serializer):
@@ -21,6 +23,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
     subtotal = serializers.SerializerMethodField()
     tax_total = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
+    taxable_total = serializers.SerializerMethodField(help_text="Operaciones gravadas (con IGV).")
+    exempt_total = serializers.SerializerMethodField(help_text="Operaciones exoneradas o inafectas.")
+    third_party_total = serializers.SerializerMethodField(help_text="Cobrado por cuenta de terceros.")
+    currency_sign = serializers.SerializerMethodField(help_text="Cómo se imprime la moneda: S/, US$, €, o su código.")
+    total_in_words = serializers.SerializerMethodField(help_text='"SON: … CON 00/100 SOLES", en el idioma pedido.')
     pdf_ready = serializers.SerializerMethodField()
 
     class Meta:
@@ -38,6 +45,11 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "subtotal",
             "tax_total",
             "total",
+            "taxable_total",
+            "exempt_total",
+            "third_party_total",
+            "currency_sign",
+            "total_in_words",
             "status",
             "issued_at",
             "voided_at",
@@ -57,6 +69,28 @@ class InvoiceSerializer(serializers.ModelSerializer):
     def get_total(self, invoice: Invoice) -> str:
         return self._money(invoice, invoice.total)
 
+    def get_taxable_total(self, invoice: Invoice) -> str:
+        return self._money(invoice, invoice.taxable_total)
+
+    def get_exempt_total(self, invoice: Invoice) -> str:
+        return self._money(invoice, invoice.exempt_total)
+
+    def get_third_party_total(self, invoice: Invoice) -> str:
+        return self._money(invoice, invoice.third_party_total)
+
+    def get_currency_sign(self, invoice: Invoice) -> str:
+        return currency_print_sign(invoice.currency.code)
+
+    def get_total_in_words(self, invoice: Invoice) -> str:
+        currency = invoice.currency
+        return amount_in_words(
+            invoice.total,
+            currency_code=currency.code,
+            currency_name=currency.name,
+            minor_units=currency.minor_units,
+            language=get_language() or "es",
+        )
+
     def get_pdf_ready(self, invoice: Invoice) -> bool:
         return bool(invoice.pdf)
 
@@ -67,10 +101,11 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
     tax_rate = serializers.CharField(help_text="Porcentaje.")
     tax_amount = serializers.SerializerMethodField()
     total = serializers.SerializerMethodField()
+    taxes = TaxByCodeSerializer(many=True, read_only=True)
 
     class Meta:
         model = InvoiceLine
-        fields = ["description", "quantity", "unit_price", "tax_rate", "tax_amount", "total"]
+        fields = ["description", "quantity", "unit_price", "tax_rate", "tax_amount", "total", "third_party", "taxes"]
 
     def _money(self, line: InvoiceLine, amount) -> str:
         # The invoice's related manager sets `line.invoice`: no query per line.

@@ -64,6 +64,10 @@ class TicketOutputSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=ImportedTicket.Status.choices)
+    missing_fields = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Campos que faltan en un boleto por revisar (needs_review); corríjalos para venderlo.",
+    )
     error = serializers.CharField(help_text="Por qué falló la importación (o por qué no tiene ítem de venta).")
     attempts = serializers.IntegerField()
     document = serializers.IntegerField(help_text="El documento subido; varios boletos pueden compartirlo.")

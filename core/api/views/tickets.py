@@ -112,6 +112,11 @@ class ImportedTicketViewSet(StaffViewSet, mixins.ListModelMixin):
             raise NotFound()
         if ticket.status == ImportedTicket.Status.ERROR:
             raise Conflict(_("La importación falló: el boleto no tiene recibo."), code="ticket_not_parsed")
+        if ticket.status == ImportedTicket.Status.NEEDS_REVIEW:
+            raise Conflict(
+                _("El boleto está por revisar: tendrá recibo cuando se completen los campos que faltan."),
+                code="ticket_needs_review",
+            )
         return pdf_download(ticket.pdf, filename=f"boleto-{ticket.ticket_number or ticket.pk}.pdf")
 
     def _detail(self, pk) -> dict:

@@ -1,0 +1,181 @@
+"""Tickets read in part or without a price wait for staff (needs_review) and
+are never sold at 0.00; staff's corrections complete them, and a correction
+of the price follows onto the sale item while its sale is a draft."""
+
+from decimal import Decimal
+
+import pytest
+
+from core.models import Currency, ImportedTicket, Sale, SaleItem
+from core.models.webhooks import WebhookEvent
+from core.services import ticket_import
+from core.services.catalog_loading import load_currencies
+from core.tests.api.test_ticket_import import CORPUS, URL, import_file
+from core.tests.factories import CurrencyFactory
+
+pytestmark = pytest.mark.django_db
+
+# An Amadeus itinerary e-mail without a fare block: ticket, passenger and flights, no price.
+UNPRICED = CORPUS / "100_amadeus.eml"
+PRICE = {"fare": "350.00", "total": "412.50", "currency": "USD"}
+
+
+@pytest.fixture
+def currencies():
+    for code in ("USD", "VES", "PEN"):
+        CurrencyFactory(code=code, name_es=code, name_en=code, symbol="", minor_units=2)
+
+
+def test_an_itinerary_without_fare_is_to_review_with_its_missing_fields_and_no_sale_item(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, UNPRICED)["id"]
+
+    detail = staff_client.get(f"{URL}{ticket_id}/").json()
+    assert detail["status"] == "needs_review"
+    assert detail["missing_fields"] == ["fare", "total", "currency"]
+    assert detail["ticket_number"] == "2357283236574"
+    assert detail["sale_item"] is None
+    assert not SaleItem.objects.exists()
+    listed = staff_client.get(f"{URL}?status=needs_review").json()["results"]
+    assert [row["id"] for row in listed] == [ticket_id]
+    assert staff_client.get(f"{URL}?status=parsed").json()["results"] == []
+    receipt = staff_client.get(f"{URL}{ticket_id}/pdf/")
+    assert receipt.status_code == 409
+    assert receipt.json()["code"] == "ticket_needs_review"
+    event = WebhookEvent.objects.get(event_type="ticket.parsed")
+    assert event.payload["status"] == "needs_review"
+    assert event.payload["missing_fields"] == ["fare", "total", "currency"]
+    assert event.payload["total"] is None
+
+
+def test_corrections_that_complete_the_price_make_it_parsed_and_sold_at_that_price(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, UNPRICED)["id"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        partly = staff_client.patch(f"{URL}{ticket_id}/", {"corrections": {"fare": "350"}}, format="json")
+    assert partly.status_code == 200
+    assert partly.json()["status"] == "needs_review"
+    assert partly.json()["missing_fields"] == ["total", "currency"]
+    assert not SaleItem.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.patch(f"{URL}{ticket_id}/", {"corrections": PRICE}, format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["missing_fields"]) == ("parsed", [])
+    item = SaleItem.objects.select_related("sale__currency").get(pk=body["sale_item"])
+    assert (item.unit_price, item.tax_amount, item.total) == (Decimal("350.00"), Decimal("62.50"), Decimal("412.50"))
+    assert item.sale.currency.code == "USD"
+    assert staff_client.get(f"{URL}{ticket_id}/").json()["pdf_ready"] is True
+
+
+def test_a_partial_record_from_the_parser_lists_what_it_could_not_read(
+    staff_client, currencies, django_capture_on_commit_callbacks, monkeypatch
+):
+    partial = {
+        "format": "generic",
+        "ticket_number": "0752100000017",
+        "pnr": "QWERTY",
+        "passenger_name": None,
+        "segments": [{"carrier": "CM", "flight_number": "222", "origin": "CCS", "destination": "PTY"}],
+        "currency": "USD",
+        "fare": None,
+        "total": "410.00",
+        "missing": ["passenger_name", "fare", "issue_date"],
+    }
+    # The format-independent extractor belongs to the parsers; its output shape is what counts here.
+    monkeypatch.setattr(ticket_import, "extract_data_from_text", lambda text: [partial])
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_id = staff_client.post(URL, {"text": "ticket text"}, format="json").json()["id"]
+
+    detail = staff_client.get(f"{URL}{ticket_id}/").json()
+    assert detail["status"] == "needs_review"
+    assert detail["missing_fields"] == ["passenger_name", "fare", "issue_date"]
+    assert detail["sale_item"] is None
+
+    corrections = {"passenger_name": "PEREZ/ANA", "fare": "350", "issue_date": "2026-01-10"}
+    with django_capture_on_commit_callbacks(execute=True):
+        body = staff_client.patch(f"{URL}{ticket_id}/", {"corrections": corrections}, format="json").json()
+
+    assert (body["status"], body["missing_fields"]) == ("parsed", [])
+    assert SaleItem.objects.get(pk=body["sale_item"]).total == Decimal("410.00")
+
+
+def test_a_fare_correction_reprices_the_item_of_a_draft_sale(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, CORPUS / "001_kiu.eml")["id"]
+    item = SaleItem.objects.get(imported_ticket_id=ticket_id)
+    assert item.total == Decimal("65.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.patch(
+            f"{URL}{ticket_id}/", {"corrections": {"fare": "20.34", "total": "75.00"}}, format="json"
+        )
+
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert (item.unit_price, item.tax_amount, item.total) == (Decimal("20.34"), Decimal("54.66"), Decimal("75.00"))
+    assert response.json()["sale_item"] == item.pk
+    sale = Sale.objects.get(pk=item.sale_id)
+    assert (sale.total, sale.third_party_total, sale.tax_total) == (Decimal("75.00"), Decimal("75.00"), Decimal(0))
+
+
+def test_a_currency_correction_moves_the_item_to_a_draft_sale_in_that_currency(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, CORPUS / "001_kiu.eml")["id"]
+    first_sale = SaleItem.objects.get(imported_ticket_id=ticket_id).sale_id
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.patch(f"{URL}{ticket_id}/", {"corrections": {"currency": "PEN"}}, format="json")
+
+    assert response.status_code == 200
+    item = SaleItem.objects.select_related("sale__currency").get(imported_ticket_id=ticket_id)
+    assert item.sale.currency.code == "PEN"
+    assert item.sale_id != first_sale
+    assert Sale.objects.get(pk=first_sale).total == 0
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_a_price_correction_is_refused_once_the_sale_is_confirmed_pointing_to_a_credit_note(
+    staff_client, currencies, django_capture_on_commit_callbacks, language
+):
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, CORPUS / "001_kiu.eml")["id"]
+    item = SaleItem.objects.get(imported_ticket_id=ticket_id)
+    assert staff_client.post(f"/api/ventas/{item.sale_id}/confirm/").status_code == 200
+
+    response = staff_client.patch(
+        f"{URL}{ticket_id}/", {"corrections": {"fare": "20.34"}}, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "sale_not_draft"
+    assert ("nota de crédito" if language == "es" else "credit note") in response.json()["detail"]
+    ticket = ImportedTicket.objects.get(pk=ticket_id)
+    assert ticket.corrections == {}
+    assert ticket.fare == Decimal("10.34")
+    item.refresh_from_db()
+    assert item.total == Decimal("65.00")
+    # What does not change the price is still corrected.
+    renamed = staff_client.patch(f"{URL}{ticket_id}/", {"corrections": {"pnr": "ZZZ999"}}, format="json")
+    assert renamed.status_code == 200
+
+
+def test_a_ticket_in_a_retired_currency_is_sold_in_it(staff_client, django_capture_on_commit_callbacks):
+    # The bolívar fuerte comes with the catalog loader, marked historic.
+    load_currencies()
+    vef = Currency.objects.get(code="VEF")
+    assert vef.historic is True
+
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, CORPUS / "094_amadeus.txt")["id"]
+
+    detail = staff_client.get(f"{URL}{ticket_id}/").json()
+    assert (detail["status"], detail["error"]) == ("parsed", "")
+    item = SaleItem.objects.select_related("sale__currency").get(pk=detail["sale_item"])
+    assert item.sale.currency == vef
+    assert item.total == Decimal("1882.66")
