@@ -145,6 +145,7 @@ def test_the_dashboard_shows_todays_sales_and_what_needs_someone(admin_client, i
         items=[sales.ItemSpec(ProductFactory(), "Hotel", Decimal(1), Decimal(1000))],
     )
     ImportedTicketFactory.create_batch(2, status=ImportedTicket.Status.ERROR)
+    ImportedTicketFactory(status=ImportedTicket.Status.NEEDS_REVIEW)
     dead = Notification.objects.create(recipient_email="a@example.com", kind="x", language="es", subject="s", body="b")
     Notification.objects.filter(pk=dead.pk).update(dead_at=dead.created_at)
     NotificationDelivery.objects.create(notification=dead, channel="email", status="dead")
@@ -160,6 +161,7 @@ def test_the_dashboard_shows_todays_sales_and_what_needs_someone(admin_client, i
     assert today["USD"]["amount"] == "USD\xa01,180.00"
     counts = {tile.url: tile.count for tile in response.context["attention"]}
     assert counts["/admin/core/importedticket/?status__exact=error"] == 2
+    assert counts["/admin/core/importedticket/?status__exact=needs_review"] == 1
     assert counts["/admin/core/notification/?estado=dead"] == 1
     assert counts["/admin/core/notificationdelivery/?status__exact=dead"] == 1
     assert counts["/admin/core/webhookdelivery/?status__exact=dead"] == 0
