@@ -1,0 +1,167 @@
+"""Airports printed by name (`Caracas, VE`, `PARIS DE GAULLE, FRANCE`,
+`Panama City Tocumen International, PA`) resolved to IATA codes.
+
+The parsers stay free of Django: the caller builds an `AirportTable` from the
+airports catalog (`airport_table(rows)`, rows of code, airport name, city,
+country code and country names) and passes it in. A place resolves only when
+one airport fits: the city's only airport, or among a city's airports the one
+the text names (`Tocumen`, `De Gaulle`). A city with several airports and no
+airport named (`Sao Paulo`, `Paris`) stays a name without a code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .vocabulary import strip_accents
+
+# Words that name no particular airport.
+GENERIC_WORDS = frozenset(
+    "AIRPORT APT ARPT AIRFIELD AERODROME INTERNATIONAL INTL INTERNACIONAL INT AEROPUERTO AEROPORTO "
+    "DE DEL DA DO DOS LA EL LE LES THE OF Y E AND CITY TERMINAL".split()
+)
+# Spellings of "airport" and "international" reduced to one, to compare names.
+CANONICAL_WORDS = {"APT": "", "ARPT": "", "AIRPORT": "", "AEROPUERTO": "", "AEROPORTO": "",
+                   "INTL": "INTERNATIONAL", "INTERNACIONAL": "INTERNATIONAL", "INT": "INTERNATIONAL"}  # fmt: skip
+# Airports the catalog files under a neighbouring town, for the city they serve.
+CITY_AIRPORTS_EXTRA = {"PANAMA CITY": "PTY", "CARACAS": "CCS"}
+# City names as Spanish and Portuguese tickets print them, for the catalog's English ones.
+CITY_ALIASES = {
+    "CIUDAD DE PANAMA": "PANAMA CITY", "PANAMA": "PANAMA CITY", "LISBOA": "LISBON", "SAO PAULO": "SAO PAULO",
+    "NUEVA YORK": "NEW YORK", "NOVA IORQUE": "NEW YORK", "LONDRES": "LONDON", "ROMA": "ROME",
+    "CIUDAD DE MEXICO": "MEXICO CITY", "MEXICO": "MEXICO CITY", "BRASILIA": "BRASILIA", "SEVILLA": "SEVILLE",
+    "GINEBRA": "GENEVA", "MILAN": "MILAN", "MILAO": "MILAN", "FLORENCIA": "FLORENCE", "MUNICH": "MUNICH",
+    "ESTAMBUL": "ISTANBUL", "PEKIN": "BEIJING", "PUNTA CANA": "PUNTA CANA", "LA HABANA": "HAVANA",
+    "HABANA": "HAVANA", "FILADELFIA": "PHILADELPHIA", "NUEVA ORLEANS": "NEW ORLEANS", "BOGOTA DC": "BOGOTA",
+    "MARGARITA": "PORLAMAR", "ISLA MARGARITA": "PORLAMAR", "MAIQUETIA": "CARACAS",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Airport:
+    code: str
+    city: str
+    country: str
+    # Words of its name that set it apart from the other airports of its city.
+    words: frozenset[str]
+    # Its name compared as printed (`MIAMI INTERNATIONAL` for "Miami International Airport").
+    name_key: str
+
+
+@dataclass
+class AirportTable:
+    by_city: dict[str, list[Airport]] = field(default_factory=lambda: defaultdict(list))
+    by_word: dict[str, list[Airport]] = field(default_factory=lambda: defaultdict(list))
+    # Normalised country names and ISO codes -> ISO code.
+    countries: dict[str, str] = field(default_factory=dict)
+    longest_city: int = 1
+
+
+def normalise(text: str) -> str:
+    """Upper case, no accents, words separated by single spaces (punctuation dropped)."""
+    text = strip_accents(text).upper()
+    return " ".join(re.findall(r"[A-Z0-9]+", text))
+
+
+def airport_table(
+    rows: Iterable[tuple[str, str, str, str]], country_names: dict[str, Iterable[str]] | None = None
+) -> AirportTable:
+    """The lookup table of (IATA code, airport name, city name, country code) rows;
+    `country_names` maps a country code to the names tickets print for it."""
+    table = AirportTable()
+    for code, name, city, country in rows:
+        if not code or len(code) != 3:
+            continue
+        city_key = normalise(city or "")
+        city_words = set(city_key.split())
+        words = frozenset(w for w in normalise(name or "").split() if w not in GENERIC_WORDS and w not in city_words)
+        airport = Airport(
+            code=code.upper(), city=city_key, country=(country or "").upper(), words=words, name_key=_name_key(name)
+        )
+        if city_key:
+            table.by_city[city_key].append(airport)
+            table.longest_city = max(table.longest_city, len(city_key.split()))
+        for word in words:
+            if len(word) >= 4:
+                table.by_word[word].append(airport)
+    by_code = {a.code: a for airports in table.by_city.values() for a in airports}
+    for city, code in CITY_AIRPORTS_EXTRA.items():
+        airport = by_code.get(code)
+        if airport and city in table.by_city and airport not in table.by_city[city]:
+            table.by_city[city].append(airport)
+    for alias, city in CITY_ALIASES.items():
+        if alias not in table.by_city and city in table.by_city:
+            table.by_city[alias] = table.by_city[city]
+    for country, names in (country_names or {}).items():
+        table.countries[country.upper()] = country.upper()
+        for country_name in names:
+            if country_name:
+                table.countries[normalise(country_name)] = country.upper()
+    return table
+
+
+def _name_key(name: str | None) -> str:
+    words = (CANONICAL_WORDS.get(w, w) for w in normalise(name or "").split())
+    return " ".join(w for w in words if w)
+
+
+def resolve_airport(place: str | None, table: AirportTable | None) -> str | None:
+    """The IATA code of the one airport the printed place can be, else None."""
+    if not place or table is None:
+        return None
+    words = normalise(place).split()
+    country = None
+    # A trailing country (`, VE`, `, COLOMBIA`, `SPAIN`) narrows the search.
+    for size in (3, 2, 1):
+        if len(words) > size and " ".join(words[-size:]) in table.countries:
+            country = table.countries[" ".join(words[-size:])]
+            words = words[:-size]
+            break
+    if not words:
+        return None
+    named = set(words)
+    text_key = f" {_name_key(' '.join(words))} "
+    candidates: list[Airport] = []
+    # The city: the longest run of leading words that is a city of the catalog.
+    for size in range(min(len(words), table.longest_city), 0, -1):
+        in_city = table.by_city.get(" ".join(words[:size]))
+        if in_city:
+            candidates = [a for a in in_city if country is None or a.country == country]
+            if candidates:
+                break
+    if candidates:
+        return _one_of(candidates, named, text_key)
+    # No city printed: an airport named by its own words (`DE GAULLE`, `TOCUMEN`).
+    by_name = {a.code: a for w in named for a in table.by_word.get(w, ()) if country is None or a.country == country}
+    return _one_of(list(by_name.values()), named, text_key)
+
+
+def _one_of(candidates: list[Airport], named: set[str], text_key: str) -> str | None:
+    if len({a.code for a in candidates}) == 1:
+        return candidates[0].code
+    # The text prints an airport's whole name (`Miami International Apt`).
+    whole = {a.code for a in candidates if a.name_key and f" {a.name_key} " in text_key}
+    if len(whole) == 1:
+        return whole.pop()
+    scored = [(len(a.words & named), a) for a in candidates]
+    best = max((score for score, _ in scored), default=0)
+    if best:
+        top = [a for score, a in scored if score == best]
+        return top[0].code if len({a.code for a in top}) == 1 else None
+    # Only the city is printed and it has several airports: no code is guessed.
+    return None
+
+
+def fill_airport_codes(records: list[dict], table: AirportTable | None) -> None:
+    """Give each segment's origin/destination printed by name its IATA code, when
+    exactly one airport fits; codes printed on the document are kept."""
+    if table is None:
+        return
+    for record in records:
+        for segment in record.get("segments") or []:
+            for key in ("origin", "destination"):
+                if not segment.get(f"{key}_code"):
+                    segment[f"{key}_code"] = resolve_airport(segment.get(key), table)
