@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from core.models import Client, Currency, ImportedTicket, Product, Sale, SaleItem, TicketDocument, TicketSegment, User
+from core.selectors.catalogs import ticket_airport_table
 from core.services.pdf_rendering import ticket_receipt_pdf_bytes
 from core.services.sales import ItemSpec, sale_create, sale_item_add, sale_item_remove, sale_item_reprice
 from core.services.task_dispatch import task_send_on_commit
@@ -194,10 +195,11 @@ def _claimable(ticket_id: int) -> QuerySet[ImportedTicket]:
 
 
 def _document_records(document: TicketDocument) -> list[dict]:
+    airports = ticket_airport_table()
     if document.file:
         with document.file.open("rb") as file:
-            return parse_document(file.read(), document.original_name)
-    return extract_data_from_text(document.text)
+            return parse_document(file.read(), document.original_name, airports=airports)
+    return extract_data_from_text(document.text, airports)
 
 
 def _original_number(document: TicketDocument, records: list[dict]) -> str:

@@ -16,6 +16,7 @@ from .common import (
     clean_name,
     collapse,
     given_first_to_record,
+    header_date,
     iso,
     new_record,
     new_segment,
@@ -93,7 +94,8 @@ def extract_partial(text: str, fmt: str = "unknown") -> list[dict]:
     issue_m = ISSUE.search(text)
     issue = find_date(issue_m.group(1)) if issue_m else None
     record["issue_date"] = iso(issue)
-    record["segments"] = _flights(text, issue)
+    # Flights printed without their year take it from the issue date, else from the e-mail's date.
+    record["segments"] = _flights(text, issue or header_date(text))
     _money(text, record)
     if not has_identity(record):
         return []

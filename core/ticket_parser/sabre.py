@@ -67,7 +67,8 @@ STATUS = re.compile(
 )
 LOCATOR_TAIL = re.compile(
     r"\s*(?:C[óo]digo de reservaci[óo]n de(?: la)?|(?:la\s+)?aerol[íi]nea\s+[A-Z0-9]{5,8}|Airline Reservation(?: Code)?"
-    r"(?:\s+[A-Z0-9]{5,8})?|C[óo]digo de reserva da(?: companhia)?|(?:companhia\s+)?a[ée]rea\s+[A-Z0-9]{5,8})\s*$"
+    r"(?:\s+[A-Z0-9]{5,8})?|Code\s+[A-Z0-9]{5,8}|C[óo]digo de reserva da(?: companhia)?|"
+    r"(?:companhia\s+)?a[ée]rea\s+[A-Z0-9]{5,8})\s*$"
 )
 MAX_BLOCK_MINUTES = 20 * 60
 

@@ -162,3 +162,14 @@ def find_times(text: str) -> list[str]:
 # Currencies as tickets print them. A bare `$` names no currency and is not read.
 CURRENCY_SYMBOLS = {"US$": "USD", "U$S": "USD", "USD$": "USD", "S/": "PEN", "S/.": "PEN", "€": "EUR", "R$": "BRL",
                     "BS": "VES", "BS.": "VES", "BS.S": "VES", "BSS": "VES", "BSF": "VEF", "BS.F": "VEF"}  # fmt: skip
+
+# Airlines by the names itineraries print, for layouts that print no code.
+AIRLINE_CODES = {
+    "COPA AIRLINES": "CM", "COPA": "CM", "AVIANCA": "AV", "LATAM AIRLINES": "LA", "LATAM": "LA", "IBERIA": "IB",
+    "AMERICAN AIRLINES": "AA", "UNITED AIRLINES": "UA", "UNITED": "UA", "DELTA AIR LINES": "DL", "DELTA": "DL",
+    "AIR EUROPA": "UX", "TURKISH AIRLINES": "TK", "AEROMEXICO": "AM", "WINGO": "P5", "ARAJET": "DM",
+    "AIR FRANCE": "AF", "KLM": "KL", "LUFTHANSA": "LH", "TAP AIR PORTUGAL": "TP", "TAP PORTUGAL": "TP",
+    "CONVIASA": "V0", "AVIOR AIRLINES": "9V", "LASER": "QL", "ESTELAR": "ES", "RUTACA AIRLINES": "5R",
+    "SATA INTERNACIONAL": "S4", "AZORES AIRLINES": "S4", "GOL": "G3", "AZUL": "AD", "JETBLUE": "B6",
+    "SPIRIT AIRLINES": "NK", "SKY AIRLINE": "H2", "JETSMART": "JA", "PLUS ULTRA": "PU", "AIR CANADA": "AC",
+}  # fmt: skip
