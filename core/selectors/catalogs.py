@@ -126,22 +126,23 @@ def airports_by_code(codes) -> dict[str, Airport]:
 
 def ticket_airport_table() -> AirportTable:
     """The lookup table through which the ticket parsers resolve airports printed by
-    name to IATA codes, from the airports catalog (rebuilt hourly per process). Before
-    the catalogs are loaded (a fresh database, or none: `parse_ticket` needs none) it
-    is built from the source the catalog is loaded from, airportsdata."""
-    return _airport_table_of_hour(int(time.time() // AIRPORT_TABLE_SECONDS))
-
-
-@lru_cache(maxsize=1)
-def _airport_table_of_hour(hour: int) -> AirportTable:
+    name to IATA codes, from the airports catalog: kept for an hour per process while
+    the catalog's size stays the same. Before the catalogs are loaded (a fresh
+    database, or none: `parse_ticket` needs none) it is built from the source the
+    catalog is loaded from, airportsdata."""
     try:
-        table = _catalog_airport_table()
+        airports = Airport.objects.count()
     except DatabaseError:  # no catalog tables yet
-        table = None
-    return table or _airportsdata_table()
+        airports = 0
+    return _airport_table(int(time.time() // AIRPORT_TABLE_SECONDS), airports)
 
 
-def _catalog_airport_table() -> AirportTable | None:
+@lru_cache(maxsize=2)
+def _airport_table(hour: int, airports: int) -> AirportTable:
+    return _catalog_airport_table() if airports else _airportsdata_table()
+
+
+def _catalog_airport_table() -> AirportTable:
     rows = []
     for code, name, city_name, linked_city, country in Airport.objects.values_list(
         "iata_code", "name", "city_name", "city__name", "country__code"
@@ -149,8 +150,6 @@ def _catalog_airport_table() -> AirportTable | None:
         # An airport is found under the city it names and under the catalog city it is linked to.
         for city in {city_name, linked_city} - {"", None} or {""}:
             rows.append((code, name, city, country))
-    if not rows:
-        return None
     countries = {
         code: (alpha3, name_es, name_en)
         for code, alpha3, name_es, name_en in Country.objects.values_list("code", "alpha3", "name_es", "name_en")

@@ -137,7 +137,9 @@ def _partial_records(parsed: list[dict], generic: list[dict]) -> list[dict]:
             if key != "missing" and record.get(key) in (None, "", []) and value not in (None, "", []):
                 record[key] = value
         if has_identity(record):
-            record["missing"] = missing_fields(record)
+            missing = missing_fields(record)
+            if missing:
+                record["missing"] = missing
             records.append(record)
     return records or generic
 

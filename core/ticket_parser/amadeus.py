@@ -21,12 +21,15 @@ from .common import (
     strip_titles,
     ticket_digits,
 )
+from .vocabulary import strip_accents
 
 COUPON = re.compile(
     r"^\s*\d{1,2}\s+(?P<status>[A-Z])(?P<board>[A-Z]{3})\s+(?P<carrier>[A-Z0-9]{2})\s*(?P<flight>\d{1,4})\s+"
     r"(?P<cls>[A-Z])\s+(?P<day>\d{2})(?P<mon>[A-Z]{3})(?P<time>\d{4})?\s+(?P<seg_status>[A-Z]{2})\b(?P<rest>.*)$"
 )
 BAGGAGE = re.compile(r"^(\d{1,3}(K|KG|P|PC)|NIL)$")
+# Titles printed before a given-first name, in English, Spanish and Portuguese.
+TRAVELLER_TITLES = {"MR", "MRS", "MS", "MISS", "MSTR", "SR", "SRA", "SRTA", "SRITA", "DR", "DRA"}
 
 
 def parse(text: str) -> list[dict]:
@@ -205,6 +208,6 @@ def _email_name(text: str, lines: list[str]) -> str | None:
         idx = lines.index("Viajero")
         for line in lines[idx + 1 : idx + 4]:
             words = line.upper().split()
-            if words and words[0] in {"MR", "MRS", "MS", "MISS", "MSTR"}:
+            if words and strip_accents(words[0]).rstrip(".") in TRAVELLER_TITLES:
                 return strip_titles(given_first_to_record(words[1:]))
     return None

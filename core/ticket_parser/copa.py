@@ -20,10 +20,8 @@ from .common import (
     parse_amount,
     ticket_digits,
 )
-from .vocabulary import AIRLINE_CODES, infer_year, label_pattern, make_date, month_number, strip_accents
+from .vocabulary import AIRLINE_CODES, TICKET_PREFIX_CARRIER, infer_year, label_pattern, make_date, month_number, strip_accents
 
-# Validating carriers by ticket prefix, for when no carrier logo names the code.
-TICKET_PREFIX_CARRIER = {"230": "CM", "134": "AV", "045": "LA", "075": "IB"}
 PASSENGER = re.compile(r"^(?P<name>[A-Z][A-Z' .-]+?)\s*\((?P<ptc>ADT|CHD|CNN|INF|INS|YTH|SRC)\)")
 # `MI. 15ABR.`, `THU 22JAN`, `SÁ. 3MAR.`: weekday (with or without a period), day and month.
 DATE_CELL = re.compile(r"^(?:\w{2,3}\.?\s+|\w{2,3}\.)?(\d{1,2})\s?([A-Za-z]{3})\.?$")

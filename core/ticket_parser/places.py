@@ -15,6 +15,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .vocabulary import strip_accents
 
@@ -40,8 +41,7 @@ CITY_ALIASES = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Airport:
+class Airport(NamedTuple):
     code: str
     city: str
     country: str
@@ -60,10 +60,13 @@ class AirportTable:
     longest_city: int = 1
 
 
+WORD = re.compile(r"[A-Z0-9]+")
+
+
 def normalise(text: str) -> str:
     """Upper case, no accents, words separated by single spaces (punctuation dropped)."""
-    text = strip_accents(text).upper()
-    return " ".join(re.findall(r"[A-Z0-9]+", text))
+    text = text.upper() if text.isascii() else strip_accents(text).upper()
+    return " ".join(WORD.findall(text))
 
 
 def airport_table(
@@ -77,9 +80,10 @@ def airport_table(
             continue
         city_key = normalise(city or "")
         city_words = set(city_key.split())
-        words = frozenset(w for w in normalise(name or "").split() if w not in GENERIC_WORDS and w not in city_words)
+        name_words = normalise(name or "").split()
+        words = frozenset(w for w in name_words if w not in GENERIC_WORDS and w not in city_words)
         airport = Airport(
-            code=code.upper(), city=city_key, country=(country or "").upper(), words=words, name_key=_name_key(name)
+            code=code.upper(), city=city_key, country=(country or "").upper(), words=words, name_key=_name_key(name_words)
         )
         if city_key:
             table.by_city[city_key].append(airport)
@@ -103,9 +107,9 @@ def airport_table(
     return table
 
 
-def _name_key(name: str | None) -> str:
-    words = (CANONICAL_WORDS.get(w, w) for w in normalise(name or "").split())
-    return " ".join(w for w in words if w)
+def _name_key(words: list[str]) -> str:
+    canonical = (CANONICAL_WORDS.get(w, w) for w in words)
+    return " ".join(w for w in canonical if w)
 
 
 def resolve_airport(place: str | None, table: AirportTable | None) -> str | None:
@@ -123,7 +127,7 @@ def resolve_airport(place: str | None, table: AirportTable | None) -> str | None
     if not words:
         return None
     named = set(words)
-    text_key = f" {_name_key(' '.join(words))} "
+    text_key = f" {_name_key(words)} "
     candidates: list[Airport] = []
     # The city: the longest run of leading words that is a city of the catalog.
     for size in range(min(len(words), table.longest_city), 0, -1):

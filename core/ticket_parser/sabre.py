@@ -25,7 +25,7 @@ from .common import (
     sum_amounts,
     ticket_digits,
 )
-from .vocabulary import MONTH_WORD, find_times, label_pattern, make_date, month_number
+from .vocabulary import MONTH_WORD, TICKET_PREFIX_CARRIER, find_times, label_pattern, make_date, month_number
 
 # The receipt's labels in Spanish, English and Portuguese (Sabre prints it in the agency's language).
 PREPARED_FOR = label_pattern("Preparado para", "Prepared for", "Preparado por")
@@ -111,7 +111,9 @@ def parse(text: str) -> list[dict]:
     record["airline_pnr"] = locator.group(1) if locator and locator.group(1) != record["pnr"] else None
     record["segments"] = _segments(lines, airline or "")
     if airline:
+        # The first flight's carrier, or without flights the airline the ticket number belongs to.
         code = record["segments"][0]["carrier"] if record["segments"] else None
+        code = code or TICKET_PREFIX_CARRIER.get((record["ticket_number"] or "")[:3])
         record["issuing_airline"] = {"name": airline, "code": code}
     _payment(text, record)
     return [record]

@@ -173,3 +173,10 @@ AIRLINE_CODES = {
     "SATA INTERNACIONAL": "S4", "AZORES AIRLINES": "S4", "GOL": "G3", "AZUL": "AD", "JETBLUE": "B6",
     "SPIRIT AIRLINES": "NK", "SKY AIRLINE": "H2", "JETSMART": "JA", "PLUS ULTRA": "PU", "AIR CANADA": "AC",
 }  # fmt: skip
+
+# Validating carriers by the airline prefix of the ticket number (IATA accounting codes).
+TICKET_PREFIX_CARRIER = {
+    "001": "AA", "006": "DL", "016": "UA", "045": "LA", "047": "TP", "057": "AF", "074": "KL", "075": "IB",
+    "134": "AV", "139": "AM", "220": "LH", "230": "CM", "235": "TK", "308": "V0", "331": "S4", "996": "UX",
+    "052": "ES", "742": "9V", "765": "5R",
+}  # fmt: skip
