@@ -142,4 +142,3 @@ def _partial_records(parsed: list[dict], generic: list[dict]) -> list[dict]:
                 record["missing"] = missing
             records.append(record)
     return records or generic
-

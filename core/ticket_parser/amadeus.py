@@ -7,21 +7,18 @@ from collections import Counter
 from datetime import date
 
 from .common import (
-    MONTHS,
     clean_name,
     collapse,
     given_first_to_record,
     header_value,
-    infer_year,
     iso,
-    make_date,
     new_record,
     new_segment,
     parse_amount,
     strip_titles,
     ticket_digits,
 )
-from .vocabulary import strip_accents
+from .vocabulary import MONTHS, infer_year, make_date, strip_accents
 
 COUPON = re.compile(
     r"^\s*\d{1,2}\s+(?P<status>[A-Z])(?P<board>[A-Z]{3})\s+(?P<carrier>[A-Z0-9]{2})\s*(?P<flight>\d{1,4})\s+"

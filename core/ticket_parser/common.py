@@ -6,10 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from .vocabulary import MONTHS, infer_year, make_date, month_number
-
-# Month names of the three languages (kept here under their old names for the parsers).
-SPANISH_MONTHS = MONTHS
+from .vocabulary import MONTHS, make_date
 
 TITLES = {"MR", "MRS", "MS", "MISS", "MSTR", "MSTER", "DR"}
 
@@ -83,9 +80,6 @@ def sum_amounts(amounts: list[str]) -> str | None:
     if not amounts:
         return None
     return f"{sum(Decimal(a) for a in amounts):.2f}"
-
-
-
 
 
 def hhmm(raw: str | None) -> str | None:

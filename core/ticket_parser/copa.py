@@ -20,13 +20,22 @@ from .common import (
     parse_amount,
     ticket_digits,
 )
-from .vocabulary import AIRLINE_CODES, TICKET_PREFIX_CARRIER, infer_year, label_pattern, make_date, month_number, strip_accents
+from .vocabulary import (
+    AIRLINE_CODES,
+    TICKET_PREFIX_CARRIER,
+    infer_year,
+    label_pattern,
+    make_date,
+    month_number,
+    strip_accents,
+)
 
 PASSENGER = re.compile(r"^(?P<name>[A-Z][A-Z' .-]+?)\s*\((?P<ptc>ADT|CHD|CNN|INF|INS|YTH|SRC)\)")
 # `MI. 15ABR.`, `THU 22JAN`, `SÁ. 3MAR.`: weekday (with or without a period), day and month.
 DATE_CELL = re.compile(r"^(?:\w{2,3}\.?\s+|\w{2,3}\.)?(\d{1,2})\s?([A-Za-z]{3})\.?$")
 TICKET_LINE = re.compile(
-    r"(?:Billete electr\wnico|Bilhete eletr\wnico|E-?ticket|Electronic ticket)\s+(\d{13})\s+(\d{1,2})([A-Z]{3})\.?(\d{2,4})",
+    r"(?:Billete electr\wnico|Bilhete eletr\wnico|E-?ticket|Electronic ticket)"
+    r"\s+(\d{13})\s+(\d{1,2})([A-Z]{3})\.?(\d{2,4})",
     re.IGNORECASE,
 )
 MONEY = re.compile(r"(?:(?<![A-Z])([A-Z]{3})\s*)?(\d{1,3}(?:,\d{3})*\.\d{2}|\d+\.\d{2})(?!\d)")
@@ -45,7 +54,9 @@ def _cells(line: str) -> list[str]:
 
 def parse(text: str) -> list[dict]:
     lines = [line.rstrip() for line in text.split("\n")]
-    pnr = re.search(r"(?i)(?:localizador de reserva|record locator|localizador da reserva)\s+(?-i:([A-Z0-9]{5,8}))\b", text)
+    pnr = re.search(
+        r"(?i)(?:localizador de reserva|record locator|localizador da reserva)\s+(?-i:([A-Z0-9]{5,8}))\b", text
+    )
     airline_m = re.search(
         r"(?m)^[ \t]*(?![^\n]*(?:Itinerary for|Itinerario para|Itiner[áa]rio para))(\S[^\n]*?)\s+"
         r"(?:Localizador de reserva|Record Locator|Localizador da reserva)\s+([A-Z0-9]{5,8})\s*$",

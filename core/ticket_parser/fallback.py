@@ -61,14 +61,19 @@ BARE_TICKET = re.compile(r"(?<![\d-])(\d{3}-?\d{10})(?![\d-])")
 LOCATOR = re.compile(rf"(?im)\b{LOCATOR_LABEL}{SEP}(?:[A-Z0-9]{{1,3}}/)?(?-i:([A-Z0-9]{{6}}))\b")
 PASSENGER = re.compile(rf"(?im)^[ \t]*{PASSENGER_LABEL}{SEP}(?:(?:MR|MRS|MS|SR|SRA)\.?\s+)?(\S[^\n]*)$")
 ISSUE = re.compile(rf"(?im)\b{ISSUE_LABEL}[ \t]*:?[ \t]*([^\n]{{4,40}})")
-MONEY = r"(?P<cur>[A-Z]{3}|US\$|U\$S|S/\.?|R\$|€|Bs\.?S?)?[ \t]*(?P<amount>\d{1,3}(?:[.,\s]\d{3})*(?:[.,]\d{2})|\d+(?:[.,]\d{2})?)(?:[ \t]*(?P<cur_after>[A-Z]{3}))?"
+MONEY = (
+    r"(?P<cur>[A-Z]{3}|US\$|U\$S|S/\.?|R\$|€|Bs\.?S?)?[ \t]*"
+    r"(?P<amount>\d{1,3}(?:[.,\s]\d{3})*(?:[.,]\d{2})|\d+(?:[.,]\d{2})?)(?:[ \t]*(?P<cur_after>[A-Z]{3}))?"
+)
 TOTAL = re.compile(rf"(?im)^[ \t]*{TOTAL_LABEL}[ \t]*(?:\([^)\n]*\))?[ \t]*:?[ \t]*{MONEY}[ \t]*$")
 FARE = re.compile(rf"(?im)^[ \t]*{FARE_LABEL}[ \t]*:?[ \t]*{MONEY}[ \t]*$")
 FLIGHT = re.compile(r"(?<![A-Z0-9])(?P<carrier>[A-Z][A-Z0-9]|[0-9][A-Z])[ \t]?(?P<number>\d{1,4})(?![\d:])")
 CODE_PAIR = re.compile(r"(?<![A-Z])([A-Z]{3})[ \t]*(?:-|/|–|→|>|\bTO\b|\bA\b)[ \t]*([A-Z]{3})(?![A-Z])")
 CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
-CURRENCY_CODES = {"USD", "EUR", "VES", "VEF", "VEB", "PEN", "COP", "BRL", "ARS", "CLP", "MXN", "PAB", "DOP", "BOB",
-                  "GBP", "CAD", "UYU", "PYG", "CRC", "GTQ", "HNL", "NIO", "CUP", "TTD", "AWG", "ANG", "CHF"}  # fmt: skip
+CURRENCY_CODES = {
+    "USD", "EUR", "VES", "VEF", "VEB", "PEN", "COP", "BRL", "ARS", "CLP", "MXN", "PAB", "DOP", "BOB", "GBP", "CAD",
+    "UYU", "PYG", "CRC", "GTQ", "HNL", "NIO", "CUP", "TTD", "AWG", "ANG", "CHF",
+}  # fmt: skip
 # Three-letter words that are not airports (months, weekdays, currencies, ticket jargon).
 NOT_PLACES = set(MONTHS) | WEEKDAYS | CURRENCY_CODES | {
     "THE", "AND", "TKT", "PNR", "ADT", "CHD", "INF", "NIL", "FLT", "DEP", "ARR", "TAX", "FEE", "VIA", "OPE", "NVB",

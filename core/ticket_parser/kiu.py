@@ -12,14 +12,11 @@ import re
 from datetime import date
 
 from .common import (
-    MONTHS,
     block_between,
     clean_name,
     collapse,
     header_value,
-    infer_year,
     iso,
-    make_date,
     new_record,
     new_segment,
     parse_amount,
@@ -27,6 +24,7 @@ from .common import (
     sum_amounts,
     ticket_digits,
 )
+from .vocabulary import MONTHS, infer_year, make_date
 
 AMOUNT = r"\d{1,3}(?:,\d{3})+\.\d{2}|\d+\.\d{2}"
 # `30.826A` is 30.82 + tax code 6A: amounts always print two decimals.

@@ -20,10 +20,11 @@ from typing import NamedTuple
 from .vocabulary import strip_accents
 
 # Words that name no particular airport.
-GENERIC_WORDS = frozenset(
-    "AIRPORT APT ARPT AIRFIELD AERODROME INTERNATIONAL INTL INTERNACIONAL INT AEROPUERTO AEROPORTO "
-    "DE DEL DA DO DOS LA EL LE LES THE OF Y E AND CITY TERMINAL".split()
-)
+GENERIC_WORDS = frozenset({
+    "AIRPORT", "APT", "ARPT", "AIRFIELD", "AERODROME", "INTERNATIONAL", "INTL", "INTERNACIONAL", "INT", "AEROPUERTO",
+    "AEROPORTO", "DE", "DEL", "DA", "DO", "DOS", "LA", "EL", "LE", "LES", "THE", "OF", "Y", "E", "AND", "CITY",
+    "TERMINAL",
+})  # fmt: skip
 # Spellings of "airport" and "international" reduced to one, to compare names.
 CANONICAL_WORDS = {"APT": "", "ARPT": "", "AIRPORT": "", "AEROPUERTO": "", "AEROPORTO": "",
                    "INTL": "INTERNATIONAL", "INTERNACIONAL": "INTERNATIONAL", "INT": "INTERNATIONAL"}  # fmt: skip
@@ -83,7 +84,11 @@ def airport_table(
         name_words = normalise(name or "").split()
         words = frozenset(w for w in name_words if w not in GENERIC_WORDS and w not in city_words)
         airport = Airport(
-            code=code.upper(), city=city_key, country=(country or "").upper(), words=words, name_key=_name_key(name_words)
+            code=code.upper(),
+            city=city_key,
+            country=(country or "").upper(),
+            words=words,
+            name_key=_name_key(name_words),
         )
         if city_key:
             table.by_city[city_key].append(airport)

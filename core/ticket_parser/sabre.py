@@ -41,7 +41,8 @@ CUSTOMER = label_pattern("Número de cliente", "Customer number", "Número do cl
 # The airline's own locator: its label wraps in the PDF text, so only its last words are
 # matched, in the case the receipt prints them (the header labels are in capitals).
 AIRLINE_LOCATOR = re.compile(
-    r"(?:aerol[íi]nea|Airline Reservation Code|Reservation Code|Code|companhia a[ée]rea|da a[ée]rea)\s+([A-Z0-9]{5,8})\b"
+    r"(?:aerol[íi]nea|Airline Reservation Code|Reservation Code|Code|companhia a[ée]rea|da a[ée]rea)"
+    r"\s+([A-Z0-9]{5,8})\b"
 )
 DEPARTURE = label_pattern("Salida", "Departure", "Partida", "Saída")
 ARRIVAL = label_pattern("Llegada", "Arrival", "Chegada")
@@ -180,7 +181,9 @@ def _segment(block: list[str], airline: str) -> dict | None:
     # Validity dates and CO2 lines print no times; the column order of the two may be swapped.
     times = find_times(joined)
     seg["departure_time"], seg["arrival_time"] = _order_times(times, (arrival - departure).days)
-    bag = re.search(rf"{BAGGAGE}\s*:?\s+(\d{{1,2}}\s?(?:PC|P|K|KG|PIECES?|PIEZAS?|PE[ÇC]AS?)\b|\S+)", joined, re.IGNORECASE)
+    bag = re.search(
+        rf"{BAGGAGE}\s*:?\s+(\d{{1,2}}\s?(?:PC|P|K|KG|PIECES?|PIEZAS?|PE[ÇC]AS?)\b|\S+)", joined, re.IGNORECASE
+    )
     seg["baggage"] = bag.group(1).replace(" ", "") if bag else None
     status = STATUS.search(joined)
     seg["status"] = status.group(1) if status else None

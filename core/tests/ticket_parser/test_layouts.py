@@ -37,11 +37,17 @@ AIRPORTS = airport_table(
         ("ORY", "Paris-Orly Airport", "Paris", "FR"),
     ],
     {
-        "VE": ("VEN", "Venezuela"), "PA": ("PAN", "Panama", "Panamá"), "CO": ("COL", "Colombia"),
-        "PT": ("PRT", "Portugal"), "US": ("USA", "United States", "Estados Unidos"), "BR": ("BRA", "Brazil", "Brasil"),
-        "PE": ("PER", "Peru", "Perú"), "CU": ("CUB", "Cuba"), "ES": ("ESP", "Spain", "España"),
+        "VE": ("VEN", "Venezuela"),
+        "PA": ("PAN", "Panama", "Panamá"),
+        "CO": ("COL", "Colombia"),
+        "PT": ("PRT", "Portugal"),
+        "US": ("USA", "United States", "Estados Unidos"),
+        "BR": ("BRA", "Brazil", "Brasil"),
+        "PE": ("PER", "Peru", "Perú"),
+        "CU": ("CUB", "Cuba"),
+        "ES": ("ESP", "Spain", "España"),
         "FR": ("FRA", "France", "Francia"),
-    },  # fmt: skip
+    },
 )
 
 
@@ -81,7 +87,8 @@ def test_partial_record_is_printed_for_review(capsys: pytest.CaptureFixture[str]
 def test_complete_record_is_printed_without_review_status(capsys: pytest.CaptureFixture[str]) -> None:
     call_command("parse_ticket", str(LAYOUTS / "201_sabre.txt"), "--json")
     printed = json.loads(capsys.readouterr().out)
-    assert "status" not in printed and "missing" not in printed
+    assert "status" not in printed
+    assert "missing" not in printed
     assert printed["ticket_number"] == "3317412005583"
 
 
