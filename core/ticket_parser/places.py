@@ -28,8 +28,15 @@ GENERIC_WORDS = frozenset({
 # Spellings of "airport" and "international" reduced to one, to compare names.
 CANONICAL_WORDS = {"APT": "", "ARPT": "", "AIRPORT": "", "AEROPUERTO": "", "AEROPORTO": "",
                    "INTL": "INTERNATIONAL", "INTERNACIONAL": "INTERNATIONAL", "INT": "INTERNATIONAL"}  # fmt: skip
-# Airports the catalog files under a neighbouring town, for the city they serve.
-CITY_AIRPORTS_EXTRA = {"PANAMA CITY": "PTY", "CARACAS": "CCS"}
+# Airports the catalog files under a neighbouring town, for the city they serve: without
+# them the city's only other airport would be taken for its airport (AEP for Buenos Aires).
+CITY_AIRPORTS_EXTRA = {
+    "PANAMA CITY": ("PTY",), "BUENOS AIRES": ("EZE",), "MEDELLIN": ("MDE",), "TORONTO": ("YYZ",),
+    "WASHINGTON": ("DCA", "BWI"), "MILAN": ("LIN", "BGY"), "CARACAS": ("CCS",), "SANTO DOMINGO": ("SDQ", "JBQ"),
+    "SAO PAULO": ("VCP",), "RIO DE JANEIRO": ("GIG", "SDU"), "TOKYO": ("NRT", "HND"), "CHICAGO": ("ORD", "MDW"),
+    "HOUSTON": ("IAH", "HOU"), "DALLAS": ("DFW", "DAL"), "LONDON": ("LGW", "STN", "LTN", "LCY"),
+    "NEW YORK": ("EWR", "LGA"), "PARIS": ("CDG", "ORY"), "MOSCOW": ("SVO", "DME", "VKO"),
+}  # fmt: skip
 # City names as Spanish and Portuguese tickets print them, for the catalog's English ones.
 CITY_ALIASES = {
     "CIUDAD DE PANAMA": "PANAMA CITY", "PANAMA": "PANAMA CITY", "LISBOA": "LISBON", "SAO PAULO": "SAO PAULO",
@@ -97,10 +104,11 @@ def airport_table(
             if len(word) >= 4:
                 table.by_word[word].append(airport)
     by_code = {a.code: a for airports in table.by_city.values() for a in airports}
-    for city, code in CITY_AIRPORTS_EXTRA.items():
-        airport = by_code.get(code)
-        if airport and city in table.by_city and airport not in table.by_city[city]:
-            table.by_city[city].append(airport)
+    for city, codes in CITY_AIRPORTS_EXTRA.items():
+        for code in codes:
+            airport = by_code.get(code)
+            if airport and airport not in table.by_city[city]:
+                table.by_city[city].append(airport)
     for alias, city in CITY_ALIASES.items():
         if alias not in table.by_city and city in table.by_city:
             table.by_city[alias] = table.by_city[city]
@@ -136,16 +144,31 @@ def resolve_airport(place: str | None, table: AirportTable | None) -> str | None
     candidates: list[Airport] = []
     # The city: the longest run of leading words that is a city of the catalog.
     for size in range(min(len(words), table.longest_city), 0, -1):
-        in_city = table.by_city.get(" ".join(words[:size]))
+        city = " ".join(words[:size])
+        in_city = table.by_city.get(city)
         if in_city:
             candidates = [a for a in in_city if country is None or a.country == country]
             if candidates:
+                candidates += _named_after(city, candidates, table)
                 break
     if candidates:
-        return _one_of(candidates, named, text_key)
+        # Beyond the city's name, which words name one of its airports.
+        return _one_of(candidates, named - set(city.split()), text_key)
     # No city printed: an airport named by its own words (`DE GAULLE`, `TOCUMEN`).
     by_name = {a.code: a for w in named for a in table.by_word.get(w, ()) if country is None or a.country == country}
     return _one_of(list(by_name.values()), named, text_key)
+
+
+def _named_after(city: str, in_city: list[Airport], table: AirportTable) -> list[Airport]:
+    """Airports of the city's country filed under another town whose name carries the
+    city's (Toronto Pearson, in Mississauga): the city is then not its airport alone."""
+    words = [w for w in city.split() if len(w) >= 4]
+    if not words:
+        return []
+    countries = {a.country for a in in_city}
+    codes = {a.code for a in in_city}
+    found = [a for a in table.by_word.get(words[0], ()) if a.country in countries and a.code not in codes]
+    return [a for a in found if all(w in a.words for w in words)]
 
 
 def _one_of(candidates: list[Airport], named: set[str], text_key: str) -> str | None:

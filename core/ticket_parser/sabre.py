@@ -25,7 +25,15 @@ from .common import (
     sum_amounts,
     ticket_digits,
 )
-from .vocabulary import MONTH_WORD, TICKET_PREFIX_CARRIER, find_times, label_pattern, make_date, month_number
+from .vocabulary import (
+    AIRLINE_CODES,
+    MONTH_WORD,
+    TICKET_PREFIX_CARRIER,
+    find_times,
+    label_pattern,
+    make_date,
+    month_number,
+)
 
 # The receipt's labels in Spanish, English and Portuguese (Sabre prints it in the agency's language).
 PREPARED_FOR = label_pattern("Preparado para", "Prepared for", "Preparado por")
@@ -45,6 +53,8 @@ AIRLINE_LOCATOR = re.compile(
     r"\s+([A-Z0-9]{5,8})\b"
 )
 DEPARTURE = label_pattern("Salida", "Departure", "Partida", "Saída")
+OPERATED_BY = label_pattern("Operado por", "Operated by")
+VALIDITY = re.compile(label_pattern("válido", "valid"), re.IGNORECASE)
 ARRIVAL = label_pattern("Llegada", "Arrival", "Chegada")
 BAGGAGE = label_pattern("Límite de equipaje", "Baggage allowance", "Franquia de bagagem", "Equipaje", "Bagagem")
 FARE_BASIS = label_pattern("Base de tarifa", "Fare basis", "Base tarifária", "Base da tarifa")
@@ -122,34 +132,53 @@ def parse(text: str) -> list[dict]:
 
 # ------------------------------------------------------------------ flights
 def _segments(lines: list[str], airline: str) -> list[dict]:
-    starts = [i for i, line in enumerate(lines) if _starts_segment(line, airline)]
+    starts = [i for i in range(len(lines)) if _starts_segment(lines, i, airline)]
     end_re = re.compile(rf"^{SEGMENT_END}", re.IGNORECASE)
+    airlines = _airline_names(lines, airline)
     segments = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         stop = next((i for i in range(start + 1, end) if end_re.match(lines[i])), end)
         block = [line for line in lines[start:stop] if line]
-        seg = _segment(block, airline)
+        seg = _segment(block, airlines)
         if seg:
             segments.append(seg)
     return segments
 
 
-def _starts_segment(line: str, airline: str) -> bool:
-    """A flight's first line: its date (after `Salida:` or alone at the start), then the
-    airline and places columns (a place prints `CITY, COUNTRY`)."""
-    m = SEGMENT_START.match(line)
+def _starts_segment(lines: list[str], i: int, airline: str) -> bool:
+    """A flight's first line: its date (after `Salida:`, or first on the line), then the
+    airline and places columns (a place prints `CITY, COUNTRY`); or its date alone on
+    the line, when a flight number follows and it is not a "not valid before" date."""
+    m = SEGMENT_START.match(lines[i])
     if not m:
         return False
     rest = m.group("rest") or ""
     if m.group("label"):
         return True
-    if not rest:
+    if rest:
+        upper = rest.upper()
+        return "," in rest or bool(LOCATOR_TAIL.search(rest)) or bool(airline and upper.startswith(airline.upper()))
+    before = next((line for line in reversed(lines[max(0, i - 2) : i]) if line), "")
+    if VALIDITY.search(before):
         return False
-    return "," in rest or bool(LOCATOR_TAIL.search(rest)) or bool(airline and rest.upper().startswith(airline.upper()))
+    following = [line for line in lines[i + 1 : i + 6] if line][:3]
+    return any(FLIGHT.search(line) for line in following) and not any(SEGMENT_START.match(x) for x in following)
 
 
-def _segment(block: list[str], airline: str) -> dict | None:
+def _airline_names(lines: list[str], airline: str) -> list[list[str]]:
+    """Names the airline column may print (issuing airline, operating carriers, known
+    airlines), as word lists, longest first."""
+    names = {airline.upper()} | set(AIRLINE_CODES)
+    operated = re.compile(rf"^{OPERATED_BY}\s*:?\s*/?([A-Z][A-Z .&-]{{2,40}})$", re.IGNORECASE)
+    for line in lines:
+        m = operated.match(line)
+        if m:
+            names.add(m.group(1).strip().upper())
+    return sorted((n.split() for n in names if n.strip()), key=len, reverse=True)
+
+
+def _segment(block: list[str], airlines: list[list[str]]) -> dict | None:
     head = SEGMENT_START.match(block[0])
     departure = _date(head.group(2), head.group(3), head.group(4))
     if departure is None:
@@ -157,24 +186,26 @@ def _segment(block: list[str], airline: str) -> dict | None:
     seg = new_segment()
     seg["departure_date"] = iso(departure)
 
-    # The flight prints on the second or a later line, in the airline column.
-    flight = next((m for line in block[1:8] if (m := FLIGHT.search(ARRIVAL_LINE.sub("", line)))), None)
+    # The flight prints in the airline column, on the first lines of the block.
+    flight = next((m for line in block[:8] if (m := FLIGHT.search(_without_dates(line)))), None)
     if flight is None:
         return None
     seg["carrier"], seg["flight_number"] = flight.group(1), flight.group(2)
 
-    # Second line: `Llegada: <date>`, the flight, wrapped column words, `la aerolínea XXX`.
-    second = block[1] if len(block) > 1 else ""
+    # The places' lines: the rest of the date line (or the next line when the date stands
+    # alone), then the line that holds `Llegada: <date>`, wrapped words and `la aerolínea XXX`.
+    place_lines = ([head.group("rest")] if head.group("rest") else []) + block[1:]
+    first, second = [*place_lines, "", ""][:2]
     arrival = departure
     m = ARRIVAL_LINE.match(second)
     if m:
         arrival = _date(m.group(1), m.group(2), m.group(3)) or departure
         second = second[m.end() :]
+    first = LOCATOR_TAIL.sub("", FLIGHT.sub(" ", first, count=1) if FLIGHT.search(first) else first).strip()
     second = LOCATOR_TAIL.sub("", FLIGHT.sub(" ", second, count=1)).strip()
     if re.match(r"^(?:Cabina|Cabin|Cabine|Hora|Time|Operado|Operated)\b", second, re.IGNORECASE):
         second = ""
-    first = LOCATOR_TAIL.sub("", head.group("rest") or "").strip()
-    first, second = _strip_airline(first, second, airline)
+    first, second = _strip_airline(first, second, airlines)
     seg["origin"], seg["destination"] = _places(first, second)
 
     joined = "\n".join(block)
@@ -192,19 +223,28 @@ def _segment(block: list[str], airline: str) -> dict | None:
     return seg
 
 
-def _strip_airline(first: str, second: str, airline: str) -> tuple[str, str]:
-    """Remove the airline column (its name wraps over both lines) from the place text."""
-    first_words, second_words, name = first.split(), second.split(), airline.upper().split()
-    k = 0
-    while k < len(name) and k < len(first_words) and first_words[k].upper() == name[k]:
-        k += 1
-    if k == 0:
+def _without_dates(line: str) -> str:
+    return re.sub(DATE, " ", ARRIVAL_LINE.sub("", line), flags=re.IGNORECASE)
+
+
+def _strip_airline(first: str, second: str, airlines: list[list[str]]) -> tuple[str, str]:
+    """Remove the airline column (its name wraps over both lines) from the place text:
+    the known airline name that covers most leading words of the first line."""
+    first_words, second_words = first.split(), second.split()
+    best_k, best_name = 0, []
+    for name in airlines:
+        k = 0
+        while k < len(name) and k < len(first_words) and first_words[k].upper() == name[k]:
+            k += 1
+        if k > best_k:
+            best_k, best_name = k, name
+    if best_k == 0:
         return first, second
-    rest = name[k:]
+    rest = best_name[best_k:]
     j = 0
     while j < len(rest) and j < len(second_words) and second_words[j].upper() == rest[j]:
         j += 1
-    return " ".join(first_words[k:]), " ".join(second_words[j:])
+    return " ".join(first_words[best_k:]), " ".join(second_words[j:])
 
 
 @lru_cache(maxsize=1)
