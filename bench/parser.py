@@ -3,7 +3,8 @@
 Parses every document of core/tests/ticket_parser/corpus (the anonymized dev
 tickets, as files: e-mails, text, HTML) with core.ticket_parser.parse_document
 and the airports table the import passes (built once, untimed), after one
-untimed pass to warm imports, for --rounds rounds, and reports the median round. The project's target: at least 500 documents per second."""
+untimed pass to warm imports, for --rounds rounds, and reports the median round.
+The project's target: at least 500 documents per second."""
 
 from __future__ import annotations
 
