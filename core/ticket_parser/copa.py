@@ -39,12 +39,13 @@ TICKET_LINE = re.compile(
     re.IGNORECASE,
 )
 MONEY = re.compile(r"(?:(?<![A-Z])([A-Z]{3})\s*)?(\d{1,3}(?:,\d{3})*\.\d{2}|\d+\.\d{2})(?!\d)")
-# Price columns of the invoice section, by their header.
+# Price columns of the invoice section, by a word of their header (`Total Fare` is a total).
 PRICE_COLUMNS = (
-    ("fare", re.compile(label_pattern("Base fare", "Fare", "Tarifa base", "Tarifa"), re.IGNORECASE)),
-    ("taxes_total", re.compile(label_pattern("Taxes", "Taxes and fees", "Impuestos", "Tasas", "Taxas"), re.IGNORECASE)),
-    ("total", re.compile(label_pattern("Total", "Total amount", "Importe total", "Valor total"), re.IGNORECASE)),
+    ("taxes_total", re.compile(label_pattern("tax", "impuesto", "tasa", "taxa"), re.IGNORECASE)),
+    ("total", re.compile(label_pattern("total", "importe", "valor total"), re.IGNORECASE)),
+    ("fare", re.compile(label_pattern("fare", "tarifa"), re.IGNORECASE)),
 )
+CURRENCY_IN_HEADER = re.compile(r"\b(?-i:([A-Z]{3}))\b")
 TIME_CELL = re.compile(r"^\d{1,2}:\d{2}(\s*[AP]\.?M\.?)?$", re.IGNORECASE)
 
 
@@ -100,39 +101,45 @@ def _tickets(lines: list[str]) -> list[tuple[str, str, date | None, dict]]:
     tickets = []
     passenger = None
     columns: list[str] = []
+    header_currency = None
     for line in lines:
         m = PASSENGER.match(line.strip())
         if m:
             passenger = given_first_to_record(m.group("name").split())
-            columns = _price_columns(line[m.end() :])
+            columns, header_currency = _price_columns(line[m.end() :])
             continue
         t = TICKET_LINE.search(line)
         if t and passenger:
             month = month_number(t.group(3))
             issued = make_date(int(t.group(2)), month, int(t.group(4))) if month else None
-            tickets.append((passenger, ticket_digits(t.group(1)), issued, _prices(line[t.end() :], columns)))
+            prices = _prices(line[t.end() :], columns, header_currency)
+            tickets.append((passenger, ticket_digits(t.group(1)), issued, prices))
     return tickets
 
 
-def _price_columns(header: str) -> list[str]:
-    """The price columns a passenger's invoice header names, in order."""
-    columns = []
+def _price_columns(header: str) -> tuple[list[str], str | None]:
+    """The price columns a passenger's invoice header names, in order, and a currency
+    the header prints for them (`Total (USD)`)."""
+    columns, currency = [], None
     for cell in _cells(header):
         for key, label in PRICE_COLUMNS:
-            if label.fullmatch(cell.strip(" :")):
+            if label.search(cell):
                 columns.append(key)
+                code = CURRENCY_IN_HEADER.search(cell)
+                if code and code.group(1) not in {"TAX", "FEE", "IVA", "IGV"}:
+                    currency = currency or code.group(1)
                 break
-    return columns
+    return columns, currency
 
 
-def _prices(row: str, columns: list[str]) -> dict:
+def _prices(row: str, columns: list[str], header_currency: str | None) -> dict:
     """Fare, tax total and total of a ticket row. Amounts are kept only under a header
     that names them and with their currency: an unlabelled number is not guessed at."""
     amounts = MONEY.findall(row)
     prices: dict = {}
     if not columns or len(amounts) != len(columns):
         return prices
-    currencies = {cur for cur, _ in amounts if cur}
+    currencies = {cur for cur, _ in amounts if cur} or ({header_currency} if header_currency else set())
     if len(currencies) != 1:
         return prices
     for key, (_, amount) in zip(columns, amounts, strict=True):
