@@ -97,8 +97,9 @@ def _passenger_name(text: str, subject: str | None) -> str | None:
     body = _field(text, r"(?<![A-Z])NAME(?:/NOMBRE)?[ \t]*:[ \t]*(\S.*)$")
     # Anything printed after a wide gap on the same line is another field.
     body = collapse(re.split(r"\s{2,}", body.strip())[0].upper()) if body else None
-    # From an HTML part the gap is gone: the next field's label ends the name.
-    body = collapse(NEXT_FIELD.split(body)[0]) if body else None
+    # From an HTML part the gap is gone: the next field's label ends the name, and a
+    # name holds no digits (`SURNAME/GIVEN 1`: a character of the next line).
+    body = collapse(re.split(r"\s+(?=\S*\d)", NEXT_FIELD.split(body)[0])[0].rstrip("= ")) if body else None
     full = None
     if subject:
         m = re.search(r"RECEIPT\s*-\s*(.+)$", subject.upper())

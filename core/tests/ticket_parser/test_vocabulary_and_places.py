@@ -3,11 +3,14 @@ only when one airport fits; partial records that never invent a value."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from core.ticket_parser import TicketParseError, extract_data_from_text
+from core.ticket_parser.documents import document_texts
 from core.ticket_parser.email_text import decode_quoted_printable
 from core.ticket_parser.places import airport_table, resolve_airport
 from core.ticket_parser.vocabulary import find_date, find_times, label_pattern, month_number
@@ -57,8 +60,6 @@ def test_twelve_and_twenty_four_hour_times() -> None:
 
 
 def test_labels_match_without_accents_and_in_any_case() -> None:
-    import re
-
     pattern = re.compile(label_pattern("CÓDIGO DE RESERVACIÓN", "Reservation code"), re.IGNORECASE)
     assert pattern.fullmatch("Codigo de  reservacion")
     assert pattern.fullmatch("RESERVATION CODE")
@@ -148,3 +149,12 @@ def test_an_amount_without_its_currency_is_not_kept() -> None:
 def test_a_document_without_ticket_data_stays_an_error(text: str) -> None:
     with pytest.raises(TicketParseError):
         extract_data_from_text(text)
+
+
+def test_a_kiu_name_takes_no_character_of_the_next_line() -> None:
+    dump = (Path(__file__).parent / "layouts" / "207_kiu.txt").read_bytes()
+    [text] = document_texts(dump)
+    # As an HTML part reads once its spacing is collapsed: the next line's text follows the name.
+    text = re.sub(r"NAME/NOMBRE:\s+GUTIERREZ PAZ/ROSA\s*\n", "NAME/NOMBRE: GUTIERREZ PAZ/ROSA 1 ", text)
+    [record] = extract_data_from_text(text)
+    assert record["passenger_name"] == "GUTIERREZ PAZ/ROSA"
