@@ -12,6 +12,7 @@ DETECT_CHARS = 400_000
 SABRE_TITLES = ("RECIBO DE BOLETO ELECTR", "ELECTRONIC TICKET RECEIPT", "RECIBO DE BILHETE ELETR",
                 "RECIBO DO BILHETE ELETR", "PREPARADO PARA", "PREPARED FOR")  # fmt: skip
 SABRE_LOCATORS = ("DIGO DE RESERVACI", "RESERVATION CODE", "DIGO DE RESERVA", "LOCALIZADOR DA RESERVA")
+AMADEUS_TICKETS = ("BILLETE ELECTR", "ELECTRONIC TICKET", "BILHETE ELETR")
 COPA_TITLES = ("ITINERARIO PARA LOCALIZADOR DE RESERVA", "ITINERARY FOR RECORD LOCATOR",
                "ITINERÁRIO PARA LOCALIZADOR DA RESERVA", "ITINERARIO PARA LOCALIZADOR DA RESERVA")  # fmt: skip
 
@@ -27,7 +28,7 @@ def detect_format(text: str) -> str:
         return "amadeus"
     if any(m in upper for m in SABRE_TITLES) and any(m in upper for m in SABRE_LOCATORS):
         return "sabre"
-    if ("CHECKMYTRIP" in upper or "AMADEUS.NET" in upper) and "BILLETE ELECTR" in upper:
+    if ("CHECKMYTRIP" in upper or "AMADEUS.NET" in upper) and any(m in upper for m in AMADEUS_TICKETS):
         return "amadeus"
     if any(m in upper for m in COPA_TITLES):
         return "copa"

@@ -189,11 +189,13 @@ def _one_of(candidates: list[Airport], named: set[str], text_key: str) -> str | 
 
 def fill_airport_codes(records: list[dict], table: AirportTable | None) -> None:
     """Give each segment's origin/destination printed by name its IATA code, when
-    exactly one airport fits; codes printed on the document are kept."""
-    if table is None:
-        return
+    exactly one airport fits; codes printed on the document are kept. Without a table
+    places keep no code."""
     for record in records:
         for segment in record.get("segments") or []:
             for key in ("origin", "destination"):
-                if not segment.get(f"{key}_code"):
-                    segment[f"{key}_code"] = resolve_airport(segment.get(key), table)
+                # A parser may keep the whole printed place (`Madrid, (Adolfo Suarez
+                # Madrid-Barajas)`) apart from the city it records, to name the airport.
+                printed = segment.pop(f"_{key}_printed", None) or segment.get(key)
+                if table is not None and not segment.get(f"{key}_code"):
+                    segment[f"{key}_code"] = resolve_airport(printed, table)
