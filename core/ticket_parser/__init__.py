@@ -127,10 +127,11 @@ def _is_complete(record: dict) -> bool:
 
 
 def _partial_records(parsed: list[dict], generic: list[dict]) -> list[dict]:
-    """The format parser's incomplete records, their gaps filled by what the generic
-    extractor read (labelled values only), each with its `missing` list; or the generic
-    record alone when the parser read nothing useful."""
-    found = generic[0] if generic else {}
+    """The format parser's incomplete records, each with its `missing` list; a lone record's
+    gaps are filled by what the generic extractor read (labelled values only: with several
+    passengers its values could belong to any). Or the generic record alone when the
+    parser read nothing useful."""
+    found = generic[0] if generic and len(parsed) == 1 else {}
     records = []
     for record in parsed:
         for key, value in found.items():
