@@ -66,6 +66,11 @@ class AirportTable:
     # Normalised country names and ISO codes -> ISO code.
     countries: dict[str, str] = field(default_factory=dict)
     longest_city: int = 1
+    # Places already resolved (tickets print the same few again and again), bounded.
+    resolved: dict[str, str | None] = field(default_factory=dict)
+
+
+MAX_RESOLVED = 10_000
 
 
 WORD = re.compile(r"[A-Z0-9]+")
@@ -129,6 +134,15 @@ def resolve_airport(place: str | None, table: AirportTable | None) -> str | None
     """The IATA code of the one airport the printed place can be, else None."""
     if not place or table is None:
         return None
+    if place in table.resolved:
+        return table.resolved[place]
+    if len(table.resolved) >= MAX_RESOLVED:
+        table.resolved.clear()
+    code = table.resolved[place] = _resolve(place, table)
+    return code
+
+
+def _resolve(place: str, table: AirportTable) -> str | None:
     words = normalise(place).split()
     country = None
     # A trailing country (`, VE`, `, COLOMBIA`, `SPAIN`) narrows the search.
