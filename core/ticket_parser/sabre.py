@@ -52,6 +52,7 @@ AIRLINE_LOCATOR = re.compile(
     r"(?:aerol[íi]nea|Airline Reservation Code|Reservation Code|Code|companhia a[ée]rea|da a[ée]rea)"
     r"\s+([A-Z0-9]{5,8})\b"
 )
+PASSENGER_LINE = re.compile(r"^([A-ZÀ-Ý][A-ZÀ-Ý' .-]*/[A-ZÀ-Ý][A-ZÀ-Ý' .-]*?)\s*(?:\[([^\]]*)\])?\s*$")
 DEPARTURE = label_pattern("Salida", "Departure", "Partida", "Saída")
 OPERATED_BY = label_pattern("Operado por", "Operated by")
 VALIDITY = re.compile(label_pattern("válido", "valid"), re.IGNORECASE)
@@ -98,19 +99,14 @@ def _value(text: str, label: str, value: str = r"(.+)") -> str | None:
 def parse(text: str) -> list[dict]:
     record = new_record("sabre")
     lines = [line.strip() for line in text.split("\n")]
-    prepared_re = re.compile(rf"^{PREPARED_FOR}\s*:?\s*", re.IGNORECASE)
-    prepared = next((i for i, line in enumerate(lines) if prepared_re.match(line)), None)
     customer = _value(text, CUSTOMER, r"(?-i:([A-Z0-9]+))")
-    if prepared is not None:
-        rest = prepared_re.sub("", lines[prepared], count=1).strip()
-        name_line = rest or next((line for line in lines[prepared + 1 : prepared + 4] if line), "")
-        m = re.match(r"^([^\[]*)(?:\[([^\]]*)\])?", name_line[:300])
-        if m:
-            record["passenger_name"] = clean_name(m.group(1)) if "/" in m.group(1) else None
-            bracket = (m.group(2) or "").strip()
-            # The bracket holds the passenger's document, or else the agency's customer number.
-            if bracket and bracket != customer:
-                record["passenger_document"] = strip_document_prefix(bracket)
+    name = _passenger_line(lines)
+    if name:
+        record["passenger_name"] = clean_name(name.group(1))
+        bracket = (name.group(2) or "").strip()
+        # The bracket holds the passenger's document, or else the agency's customer number.
+        if bracket and bracket != customer:
+            record["passenger_document"] = strip_document_prefix(bracket)
     record["pnr"] = _value(text, PNR, r"(?-i:([A-Z0-9]{5,8}))\b")
     issue_m = re.search(rf"(?im)^[ \t]*{ISSUE_DATE}[ \t]*:?[ \t]*{DATE}", text)
     issue = _date(*issue_m.groups()) if issue_m else None
@@ -128,6 +124,21 @@ def parse(text: str) -> list[dict]:
         record["issuing_airline"] = {"name": airline, "code": code}
     _payment(text, record)
     return [record]
+
+
+def _passenger_line(lines: list[str]) -> re.Match | None:
+    """`SURNAME/GIVEN [document]`: after "Preparado para" on its line or the next ones;
+    the PDF text may also print it just before the label, or (label lost) alone among
+    the header lines above the flights."""
+    prepared_re = re.compile(rf"^{PREPARED_FOR}\s*:?\s*", re.IGNORECASE)
+    prepared = next((i for i, line in enumerate(lines) if prepared_re.match(line)), None)
+    if prepared is not None:
+        rest = prepared_re.sub("", lines[prepared], count=1)
+        nearby = [rest, *lines[prepared + 1 : prepared + 4], *reversed(lines[max(0, prepared - 2) : prepared])]
+    else:
+        nearby = lines[:40]
+    labelled = re.compile(rf"^(?:{AGENT}|{AIRLINE}|{TICKET}|{PNR}|{ISSUE_DATE}|{CUSTOMER})", re.IGNORECASE)
+    return next((m for line in nearby if (m := PASSENGER_LINE.match(line[:300])) and not labelled.match(line)), None)
 
 
 # ------------------------------------------------------------------ flights

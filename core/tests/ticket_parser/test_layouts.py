@@ -102,3 +102,15 @@ def test_airports_are_left_as_names_without_a_table() -> None:
     [record, _] = parse_document((LAYOUTS / "204_copa.txt").read_bytes(), "204_copa.txt")
     assert [s["origin_code"] for s in record["segments"]] == [None, None]
     assert record["segments"][0]["origin"] == "Caracas, VE"
+
+
+def test_a_sabre_name_printed_before_its_label_is_read() -> None:
+    # The PDF's text may come out with the name line above "Preparado para".
+    text = (LAYOUTS / "201_sabre.txt").read_text(encoding="utf-8")
+    moved = text.replace(
+        "Preparado para\nQUINTERO SALAS/MARTA ELENA MRS [J881200417]\n",
+        "QUINTERO SALAS/MARTA ELENA MRS [J881200417]\nPreparado para\n",
+    )
+    [record] = parse_document(moved.encode(), "moved.txt")
+    assert record["passenger_name"] == "QUINTERO SALAS/MARTA ELENA"
+    assert "missing" not in record
