@@ -32,17 +32,19 @@ REQUIRED_FIELDS = ("ticket_number", "passenger_name", "pnr", "issue_date", "segm
 TICKET_LABEL = label_pattern(
     "ticket number", "ticket no", "ticket nbr", "e-ticket", "eticket", "electronic ticket", "ticket", "tkt",
     "número de boleto", "nro de boleto", "boleto", "billete electrónico", "billete", "número de billete",
-    "tiquete", "número do bilhete", "bilhete eletrônico", "bilhete", "documento",
+    "tiquete", "número do bilhete", "bilhete eletrônico", "bilhete",
 )  # fmt: skip
 LOCATOR_LABEL = label_pattern(
     "record locator", "booking reference", "booking ref", "booking code", "reservation code", "confirmation code",
     "confirmation number", "pnr", "localizador de reserva", "localizador", "código de reserva",
-    "código de reservación", "código de confirmación", "reserva", "código da reserva", "localizador da reserva",
+    "código de reservación", "código de confirmación", "código da reserva", "localizador da reserva",
 )  # fmt: skip
 PASSENGER_LABEL = label_pattern(
-    "passenger name", "passenger", "name", "traveller", "traveler", "pasajero", "nombre del pasajero", "nombre",
-    "viajero", "passageiro", "nome do passageiro", "nome",
+    "passenger name", "passenger", "traveller", "traveler", "pasajero", "nombre del pasajero", "viajero",
+    "passageiro", "nome do passageiro",
 )  # fmt: skip
+# A bare "name" may name anyone (the agency, a contact): only a `SURNAME/GIVEN` value is taken.
+NAME_LABEL = label_pattern("name", "nombre", "nome")
 ISSUE_LABEL = label_pattern(
     "issue date", "date of issue", "issued", "fecha de emisión", "emitido", "emisión", "data de emissão",
     "emissão", "emitido em",
@@ -57,9 +59,11 @@ FARE_LABEL = label_pattern(
 
 SEP = r"[ \t]*[:.#]?[ \t]*(?:N[º°o]\.?[ \t]*)?"
 TICKET = re.compile(rf"(?im)\b{TICKET_LABEL}{SEP}(\d{{3}}[- ]?\d{{10}})(?!\d)")
-BARE_TICKET = re.compile(r"(?<![\d-])(\d{3}-?\d{10})(?![\d-])")
 LOCATOR = re.compile(rf"(?im)\b{LOCATOR_LABEL}{SEP}(?:[A-Z0-9]{{1,3}}/)?(?-i:([A-Z0-9]{{6}}))\b")
-PASSENGER = re.compile(rf"(?im)^[ \t]*{PASSENGER_LABEL}{SEP}(?:(?:MR|MRS|MS|SR|SRA)\.?\s+)?(\S[^\n]*)$")
+PASSENGER = re.compile(
+    rf"(?im)^[ \t]*(?:(?P<passenger>{PASSENGER_LABEL})|{NAME_LABEL}){SEP}"
+    r"(?:(?:MR|MRS|MS|SR|SRA)\.?\s+)?(?P<value>\S[^\n]*)$"
+)
 ISSUE = re.compile(rf"(?im)\b{ISSUE_LABEL}[ \t]*:?[ \t]*([^\n]{{4,40}})")
 MONEY = (
     r"(?P<cur>[A-Z]{3}|US\$|U\$S|S/\.?|R\$|€|Bs\.?S?)?[ \t]*"
@@ -79,11 +83,6 @@ NOT_PLACES = set(MONTHS) | WEEKDAYS | CURRENCY_CODES | {
     "THE", "AND", "TKT", "PNR", "ADT", "CHD", "INF", "NIL", "FLT", "DEP", "ARR", "TAX", "FEE", "VIA", "OPE", "NVB",
     "NVA", "BAG", "CAB", "SEAT", "YES", "NON", "END", "ROE", "NUC", "XT", "FOR", "TOTAL",
 }  # fmt: skip
-
-
-def has_ticket_data(text: str) -> bool:
-    """Whether the text holds a labelled ticket number or record locator."""
-    return bool(TICKET.search(text) or LOCATOR.search(text))
 
 
 def extract_partial(text: str, fmt: str = "unknown") -> list[dict]:
@@ -123,12 +122,12 @@ def missing_fields(record: dict) -> list[str]:
 
 def _passenger(text: str) -> str | None:
     for m in PASSENGER.finditer(text):
-        value = re.split(r"\s{2,}|\t", m.group(1).strip())[0]
+        value = re.split(r"\s{2,}|\t", m.group("value").strip())[0]
         value = re.sub(r"\((?:ADT|CHD|CNN|INF|YTH|SRC)\)", "", value).strip()
         if re.fullmatch(r"[A-Za-zÀ-ÿ' -]+/[A-Za-zÀ-ÿ' .-]+", value):
             return clean_name(value)
         words = value.split()
-        if 2 <= len(words) <= 5 and all(re.fullmatch(r"[A-ZÀ-Ý'-]+", w) for w in words):
+        if m.group("passenger") and 2 <= len(words) <= 5 and all(re.fullmatch(r"[A-ZÀ-Ý'-]+", w) for w in words):
             # Printed given-first in capitals (`ANA PEREZ`): SCHEMA's `SURNAME/GIVEN`.
             return strip_titles(given_first_to_record(words))
     return None

@@ -158,3 +158,11 @@ def test_a_kiu_name_takes_no_character_of_the_next_line() -> None:
     text = re.sub(r"NAME/NOMBRE:\s+GUTIERREZ PAZ/ROSA\s*\n", "NAME/NOMBRE: GUTIERREZ PAZ/ROSA 1 ", text)
     [record] = extract_data_from_text(text)
     assert record["passenger_name"] == "GUTIERREZ PAZ/ROSA"
+
+
+def test_a_bare_name_label_gives_no_passenger_unless_written_surname_first() -> None:
+    text = "Nombre: AGENCIA DE VIAJES EJEMPLO\nTicket number: 045-2101234567\nReservation code: K7PQRS\n"
+    [record] = extract_data_from_text(text)
+    assert record["passenger_name"] is None
+    [record] = extract_data_from_text(text + "Pasajero: ELENA DIAZ\n")
+    assert record["passenger_name"] == "DIAZ/ELENA"
