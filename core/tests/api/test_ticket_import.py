@@ -23,6 +23,7 @@ from core.tests.ticket_parser.test_hostile_documents import pdf_of_nested_forms
 
 CORPUS = Path(__file__).parents[1] / "ticket_parser" / "corpus"
 DOCUMENTS = sorted(p for p in CORPUS.iterdir() if p.suffix in {".eml", ".txt", ".html", ".pdf"})
+LAYOUTS = Path(__file__).parents[1] / "ticket_parser" / "layouts"
 URL = "/api/boletos-importados/"
 
 INVOICE_TEXT = """FACTURA N. 000123
@@ -307,6 +308,25 @@ def test_the_sale_item_is_priced_at_the_printed_total(staff_client, currencies, 
     # Places printed by name are shown by the codes the airports catalog gives them.
     assert item.description.startswith("Boleto 0520270619934 · CORDERO/ROBERTO · MAR–CCS")
     assert item.sale.client.document_type == Client.DocumentType.PASSPORT
+
+
+@pytest.mark.django_db
+def test_a_layout_no_parser_knows_is_imported_for_review_with_what_it_prints(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    import_file(staff_client, django_capture_on_commit_callbacks, LAYOUTS / "210_unknown.txt")
+
+    ticket = ImportedTicket.objects.get()
+    assert ticket.status == ImportedTicket.Status.NEEDS_REVIEW
+    assert ticket.missing_fields == ["fare"]
+    assert (ticket.ticket_number, ticket.pnr, ticket.passenger_name) == (
+        "9962101234567",
+        "ZPQ7RM",
+        "ROJAS PEREZ/CAMILA",
+    )
+    assert (ticket.total, ticket.fare) == (Decimal("1210.50"), None)
+    assert [s.flight_number for s in ticket.segments.order_by("position")] == ["072", "071"]
+    assert not SaleItem.objects.filter(imported_ticket=ticket).exists()
 
 
 @pytest.mark.django_db
