@@ -9,9 +9,10 @@ import pytest
 from core.models import Currency, ImportedTicket, Sale, SaleItem
 from core.models.webhooks import WebhookEvent
 from core.services import ticket_import
+from core.services.accounting import chart_of_accounts_load
 from core.services.catalog_loading import load_currencies
 from core.tests.api.test_ticket_import import CORPUS, URL, import_file
-from core.tests.factories import CurrencyFactory
+from core.tests.factories import CurrencyFactory, InvoiceSeriesFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,3 +180,15 @@ def test_a_ticket_in_a_retired_currency_is_sold_in_it(staff_client, django_captu
     item = SaleItem.objects.select_related("sale__currency").get(pk=detail["sale_item"])
     assert item.sale.currency == vef
     assert item.total == Decimal("1882.66")
+    # …and it is sold like any other: confirmed, invoiced and paid in VEF.
+    chart_of_accounts_load()
+    InvoiceSeriesFactory(code="F001")
+    assert staff_client.post(f"/api/ventas/{item.sale_id}/confirm/").status_code == 200
+    invoice = staff_client.post("/api/facturas/", {"sale": item.sale_id, "series": "F001"}).json()
+    assert (invoice["currency_sign"], invoice["total"]) == ("VEF", "1882.66")
+    assert invoice["total_in_words"] == "SON: MIL OCHOCIENTOS OCHENTA Y DOS CON 66/100 BOLÍVARES FUERTES"
+    payment = staff_client.post(
+        f"/api/ventas/{item.sale_id}/payments/", {"amount": "1882.66", "method": "cash", "paid_on": "2014-05-02"}
+    )
+    assert payment.status_code == 201
+    assert staff_client.get(f"/api/ventas/{item.sale_id}/").json()["balance_due"] == "0.00"
