@@ -74,6 +74,24 @@ def test_corrections_that_complete_the_price_make_it_parsed_and_sold_at_that_pri
     assert staff_client.get(f"{URL}{ticket_id}/").json()["pdf_ready"] is True
 
 
+def test_a_ticket_to_review_is_parsed_again_on_retry_keeping_its_corrections(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, UNPRICED)["id"]
+    staff_client.patch(f"{URL}{ticket_id}/", {"corrections": {"fare": "350"}}, format="json")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.post(f"{URL}{ticket_id}/retry/").status_code == 202
+
+    again = staff_client.get(f"{URL}{ticket_id}/").json()
+    assert (again["status"], again["missing_fields"], again["fare"]) == (
+        "needs_review",
+        ["total", "currency"],
+        "350.00",
+    )
+    assert ImportedTicket.objects.get(pk=ticket_id).attempts == 2
+
+
 def test_a_partial_record_from_the_parser_lists_what_it_could_not_read(
     staff_client, currencies, django_capture_on_commit_callbacks, monkeypatch
 ):
