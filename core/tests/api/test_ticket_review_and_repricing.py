@@ -12,7 +12,7 @@ from core.services import ticket_import
 from core.services.accounting import chart_of_accounts_load
 from core.services.catalog_loading import load_currencies
 from core.tests.api.test_ticket_import import CORPUS, URL, import_file
-from core.tests.factories import CurrencyFactory, InvoiceSeriesFactory
+from core.tests.factories import ClientFactory, CurrencyFactory, InvoiceSeriesFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,18 @@ def test_a_ticket_in_a_retired_currency_is_sold_in_it(staff_client, django_captu
     )
     assert payment.status_code == 201
     assert staff_client.get(f"/api/ventas/{item.sale_id}/").json()["balance_due"] == "0.00"
+
+
+def test_a_new_sale_is_not_priced_in_a_retired_currency(staff_client):
+    load_currencies()
+    client = ClientFactory()
+
+    refused = staff_client.post("/api/ventas/", {"client": client.pk, "currency": "VEF"}, format="json")
+    current = staff_client.post("/api/ventas/", {"client": client.pk, "currency": "VES"}, format="json")
+
+    assert refused.status_code == 400
+    assert "retirada" in refused.json()["errors"]["currency"][0]
+    assert current.status_code == 201
+    listed = [row["code"] for row in staff_client.get("/api/monedas/").json()]
+    # Current currencies are listed first; the historic ones after them, marked.
+    assert listed[-2:] == ["VEB", "VEF"]
