@@ -1,6 +1,7 @@
 @echo off
-rem Celery beat with the database scheduler (django-celery-beat): run exactly one.
+rem Celery beat with the database scheduler (django-celery-beat): run exactly one. PYTHON: the interpreter for the virtualenv.
+setlocal
 cd /d "%~dp0\.."
-if not exist .venv\Scripts\python.exe python -m venv .venv
-.venv\Scripts\python -m pip install --quiet -r requirements.txt || exit /b 1
-.venv\Scripts\celery -A project beat --loglevel=info
+if not defined LOG_LEVEL set "LOG_LEVEL=info"
+call batch_scripts\_venv.bat requirements.txt || exit /b 1
+.venv\Scripts\celery -A project beat --loglevel=%LOG_LEVEL%

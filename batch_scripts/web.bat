@@ -1,7 +1,11 @@
 @echo off
 rem Production web server: granian (WSGI). Needs DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS, AGENCY_NAME, AGENCY_TAX_ID, AGENCY_ADDRESS.
+rem HOST, PORT and WEB_WORKERS as for web.sh (default 0.0.0.0, 8000, 2); PYTHON the interpreter for the virtualenv.
+setlocal
 cd /d "%~dp0\.."
-if not exist .venv\Scripts\python.exe python -m venv .venv
-.venv\Scripts\python -m pip install --quiet -r requirements.txt || exit /b 1
+if not defined HOST set "HOST=0.0.0.0"
+if not defined PORT set "PORT=8000"
+if not defined WEB_WORKERS set "WEB_WORKERS=2"
+call batch_scripts\_venv.bat requirements.txt || exit /b 1
 .venv\Scripts\python manage.py collectstatic --noinput --verbosity 0 || exit /b 1
-.venv\Scripts\granian --interface wsgi --host 0.0.0.0 --port 8000 --workers 2 --blocking-threads 1 project.wsgi:application
+.venv\Scripts\granian --interface wsgi --host %HOST% --port %PORT% --workers %WEB_WORKERS% --blocking-threads 1 project.wsgi:application

@@ -27,6 +27,7 @@ import time
 from decimal import Decimal
 
 import django
+from stdnum.pe import ruc
 
 SALES = 10_000
 TICKETS = 10_000
@@ -676,7 +677,9 @@ def _client(rng: random.Random, index: int):
 
     if index % 5 == 0:
         name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_WORDS)} Viajes S.A.C. {index}"
-        kind, document_type, number = "company", "ruc", f"2099{index:07d}"
+        # A RUC with its check digit, as the API accepts it.
+        number = f"2099{index:06d}"
+        kind, document_type, number = "company", "ruc", number + ruc.calc_check_digit(number)
     elif index % 7 == 0:
         name = f"{rng.choice(['Emily', 'John', 'Sophie', 'Hans', 'Yuki'])} {rng.choice(['Carter', 'Smith', 'Müller'])}"
         kind, document_type, number = "person", "passport", f"XB{index:07d}"

@@ -30,7 +30,7 @@ class Catalog:
 
 CATALOGS = (
     Catalog("currencies", "monedas", Currency, 60 * 60, embedded_in=("countries",)),
-    Catalog("countries", "paises", Country, 60 * 60, embedded_in=("cities", "airports", "airlines")),
+    Catalog("countries", "paises", Country, 60 * 60, ("search",), embedded_in=("cities", "airports", "airlines")),
     Catalog("cities", "ciudades", City, 30 * 60, ("country", "search", *PAGINATION), embedded_in=("airports",)),
     Catalog("airlines", "aerolineas", Airline, 60 * 60, ("search", *PAGINATION)),
     Catalog("airports", "aeropuertos", Airport, 60 * 60, ("country", "search", *PAGINATION)),

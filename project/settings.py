@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "core",
     "bookings",
@@ -178,6 +179,11 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 # Without a broker (embedded default) tasks run in-process.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL:
+    # Nothing is sent anywhere (tasks run in-process), but Celery still builds
+    # a broker connection, and an empty URL makes kombu warn "No hostname was
+    # supplied. Reverting to default 'localhost'" as if it were looking for one.
+    CELERY_BROKER_URL = "memory://localhost/"
 # In-process tasks run after the request's transaction commits: a failing one
 # is logged by Celery rather than turning a committed change into a 500.
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -335,6 +341,11 @@ SPECTACULAR_SETTINGS = {
         "invoices, accounting, listings, bookings and chat."
     ),
     "VERSION": "1.0.0",
+    # Swagger UI from drf-spectacular-sidecar's static files (whitenoise
+    # serves them), at the version pinned in requirements.txt.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Who may read /api/schema/ and /api/docs/: API_DOCS above.
     "SERVE_PERMISSIONS": ["core.api.permissions.ApiDocsAccess"],
     "SERVE_INCLUDE_SCHEMA": False,
@@ -383,6 +394,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+if QUERY_COUNT_MIDDLEWARE:
+    # travelhub.requests logs each request once, with its status; runserver's
+    # access line (django.server) and the "Bad Request"/"Not Found" warning
+    # (django.request) would say it twice more. Errors (5xx) still log there.
+    LOGGING["loggers"]["django.server"] = {"level": "ERROR"}
+    LOGGING["loggers"]["django.request"] = {"level": "ERROR"}
+# runserver prints "Watching for file changes" itself; its logger said it again.
+LOGGING["loggers"]["django.utils.autoreload"] = {"level": "WARNING"}
 
 # --- Security (production) -------------------------------------------------
 

@@ -3,6 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -11,6 +12,8 @@ from core.api.views import health
 from core.api.views.metrics import metrics
 
 urlpatterns = [
+    # A page that says where things are, in the visitor's language.
+    path("", TemplateView.as_view(template_name="core/landing.html"), name="landing"),
     # The admin's login, throttled like the token endpoint (core.services.login_throttle).
     path("admin/login/", login_throttled(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),

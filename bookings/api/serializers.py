@@ -12,7 +12,15 @@ from rest_framework import serializers
 from bookings.cancellation import policy_rules_text
 from bookings.models import MAX_NIGHTS, Amenity, CancellationPolicy, Listing, ListingPhoto, PropertyType
 from bookings.selectors.availability import NightStatus
-from core.api.serializers.fields import AmountField, money
+from core.api.serializers.fields import (
+    UNKNOWN_AMENITY,
+    UNKNOWN_CITY,
+    UNKNOWN_CURRENCY,
+    AmountField,
+    code_field,
+    id_field,
+    money,
+)
 from core.models import City, Currency
 
 MAX_DESCRIPTION = 5000
@@ -148,7 +156,7 @@ class ListingInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=MAX_DESCRIPTION, required=False, allow_blank=True)
     property_type = serializers.ChoiceField(choices=PropertyType.choices, required=False)
-    city = serializers.PrimaryKeyRelatedField(queryset=City.objects.all(), required=False, allow_null=True)
+    city = id_field(City.objects.all(), does_not_exist=UNKNOWN_CITY, required=False, allow_null=True)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True)
     latitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True
@@ -160,15 +168,13 @@ class ListingInputSerializer(serializers.Serializer):
     bedrooms = serializers.IntegerField(min_value=0, max_value=50, required=False)
     beds = serializers.IntegerField(min_value=0, max_value=100, required=False)
     bathrooms = serializers.DecimalField(max_digits=3, decimal_places=1, min_value=0, max_value=50, required=False)
-    currency = serializers.SlugRelatedField(
-        slug_field="code", queryset=Currency.objects.filter(active=True), required=False, allow_null=True
+    currency = code_field(
+        Currency.objects.filter(active=True), does_not_exist=UNKNOWN_CURRENCY, required=False, allow_null=True
     )
     nightly_price = money(min_value=Decimal("0.001"), max_value=1_000_000, required=False, allow_null=True)
     weekend_price = money(min_value=Decimal("0.001"), max_value=1_000_000, required=False, allow_null=True)
     cleaning_fee = money(min_value=0, max_value=1_000_000, required=False)
-    amenities = serializers.SlugRelatedField(
-        slug_field="code", queryset=Amenity.objects.all(), many=True, required=False
-    )
+    amenities = code_field(Amenity.objects.all(), does_not_exist=UNKNOWN_AMENITY, many=True, required=False)
     min_nights = serializers.IntegerField(min_value=1, max_value=MAX_NIGHTS, required=False)
     max_nights = serializers.IntegerField(min_value=1, max_value=MAX_NIGHTS, required=False)
     check_in_time = LocalTimeField(required=False)

@@ -208,7 +208,7 @@ def booking_locked(booking_id: int) -> Booking:
 
 def _refuse(booking: Booking, action: str) -> Conflict:
     return Conflict(
-        _("No se puede %(action)s una reserva %(status)s.")
+        _("No se puede %(action)s una reserva en estado «%(status)s».")
         % {"action": action, "status": booking.get_status_display().lower()},
         code="invalid_transition",
     )

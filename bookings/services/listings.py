@@ -100,7 +100,7 @@ def listing_unlist(*, listing: Listing) -> Listing:
     """Hide a published listing from guests (its bookings stay)."""
     if listing.status != Status.PUBLISHED:
         raise Conflict(
-            _("Solo se retira un alojamiento publicado (este está %(status)s).")
+            _("Solo se retira un alojamiento publicado; este alojamiento está en estado «%(status)s».")
             % {"status": listing.get_status_display().lower()},
             code="invalid_transition",
         )

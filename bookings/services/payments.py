@@ -52,7 +52,7 @@ def booking_pay(*, booking_id: int, token: str, now: datetime.datetime | None = 
         booking = booking_locked(booking_id)
         if booking.status != Booking.Status.PENDING_PAYMENT:
             raise Conflict(
-                _("Solo se paga una reserva pendiente de pago (esta está %(status)s).")
+                _("Solo se paga una reserva pendiente de pago; esta reserva está en estado «%(status)s».")
                 % {"status": booking.get_status_display().lower()},
                 code="invalid_transition",
             )

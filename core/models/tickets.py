@@ -4,6 +4,7 @@ per ticket it holds, and each ticket's flight segments."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import money_field
 
@@ -129,7 +130,8 @@ class TicketSegment(models.Model):
     position = models.PositiveSmallIntegerField(_("orden"), default=0)
     carrier = models.CharField(_("aerolínea"), max_length=2, blank=True)
     flight_number = models.CharField(_("vuelo"), max_length=5, blank=True)
-    origin = models.CharField(_("origen"), max_length=60, blank=True)
+    # "origen" is also a journal entry's source: the context tells them apart.
+    origin = models.CharField(pgettext_lazy("flight segment", "origen"), max_length=60, blank=True)
     origin_code = models.CharField(_("código de origen"), max_length=3, blank=True)
     destination = models.CharField(_("destino"), max_length=60, blank=True)
     destination_code = models.CharField(_("código de destino"), max_length=3, blank=True)

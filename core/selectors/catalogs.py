@@ -1,5 +1,7 @@
 """Reads of the reference catalogs."""
 
+import re
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -11,8 +13,30 @@ from core.text import search_key
 
 
 @cache_queryset(CATALOG_BY_NAME["countries"].timeout, "countries")
-def country_list() -> QuerySet[Country]:
+def _all_countries() -> QuerySet[Country]:
     return Country.objects.select_related("currency").order_by("code")
+
+
+def country_list(*, search: str | None = None) -> list[Country]:
+    """Every country, or those whose code (alpha-2 or alpha-3) is `search` or
+    one of whose names (Spanish or English) has a word starting with it,
+    ignoring case and accents ("peru" finds Perú, "unidos" Estados Unidos).
+    The 250 rows come from the cache, so a search is filtered in memory."""
+    countries = _all_countries()
+    key = search_key(search or "")
+    if not key:
+        return countries
+    return [country for country in countries if _country_matches(country, key)]
+
+
+def _country_matches(country: Country, key: str) -> bool:
+    if key in (country.code.casefold(), country.alpha3.casefold()):
+        return True
+    for name in (country.name_es, country.name_en):
+        words = " " + " ".join(re.split(r"[\W_]+", search_key(name)))
+        if (" " + key) in words:
+            return True
+    return False
 
 
 @cache_queryset(CATALOG_BY_NAME["currencies"].timeout, "currencies")
@@ -73,3 +97,19 @@ def airline_list(*, search: str | None = None) -> QuerySet[Airline]:
         else:
             airlines = by_name
     return airlines.order_by("iata_code", "name", "id")
+
+
+def airlines_by_code(codes) -> dict[str, Airline]:
+    """The active airlines of these IATA codes (one query), by code."""
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    return {airline.iata_code: airline for airline in Airline.objects.filter(active=True, iata_code__in=codes)}
+
+
+def airports_by_code(codes) -> dict[str, Airport]:
+    """The airports of these IATA codes (one query), by code."""
+    codes = {code for code in codes if code}
+    if not codes:
+        return {}
+    return {airport.iata_code: airport for airport in Airport.objects.filter(iata_code__in=codes)}

@@ -1,4 +1,6 @@
-from core.models import NotificationOptOut, NotificationPreference, User
+from django.db.models import Count
+
+from core.models import NotificationDelivery, NotificationOptOut, NotificationPreference, User
 
 
 def notification_preferences_of(*, user: User) -> dict:
@@ -10,3 +12,7 @@ def notification_preferences_of(*, user: User) -> dict:
             .values("kind", "channel", "enabled")
         ),
     }
+
+
+def delivery_count_by_channel() -> dict[str, int]:
+    return dict(NotificationDelivery.objects.values_list("channel").annotate(count=Count("id")).order_by("channel"))

@@ -21,6 +21,8 @@ DEMO_USERS = [
     ("demo-guest", "guest@demo.example", User.Role.GUEST, "Carmen", "Díaz"),
 ]
 INVOICE_SERIES = "F001"
+# Document numbers with valid check digits, as the API would accept them.
+DEMO_COMPANY_RUC = "20601234565"
 
 # name -> function making that app's demo data; returns a line saying what
 # it made, or None when it was there already.
@@ -61,7 +63,8 @@ def demo_users_create() -> User:
 def demo_agency_create(*, staff: User) -> bool:
     """Create the demo agency unless it exists; returns whether it was created.
     Needs the catalogs (load_catalogs) for currencies and countries."""
-    if Client.objects.filter(document_number="20601234567").exists():
+    # The company's RUC; databases made before its check digit was right have 20601234567.
+    if Client.objects.filter(document_number__in=[DEMO_COMPANY_RUC, "20601234567"]).exists():
         return False
     chart_of_accounts_load()
     InvoiceSeries.objects.get_or_create(code=INVOICE_SERIES, defaults={"description": "Facturas electrónicas"})
@@ -86,7 +89,7 @@ def demo_agency_create(*, staff: User) -> bool:
         insurance = _product("Seguro de viaje", Product.Kind.INSURANCE, insurer, "0")
         fee = _product("Cargo por emisión", Product.Kind.FEE, None, "18")
 
-        company = _client("Minera Andina S.A.C.", Client.Kind.COMPANY, Client.DocumentType.RUC, "20601234567", peru)
+        company = _client("Minera Andina S.A.C.", Client.Kind.COMPANY, Client.DocumentType.RUC, DEMO_COMPANY_RUC, peru)
         person = _client("José Ñáñez Quispe", Client.Kind.PERSON, Client.DocumentType.DNI, "45871236", peru)
         tourist = _client("Emily Carter", Client.Kind.PERSON, Client.DocumentType.PASSPORT, "X9922114", None, "en")
         family = _client("María Elena Gutiérrez", Client.Kind.PERSON, Client.DocumentType.DNI, "07418529", peru)

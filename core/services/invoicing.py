@@ -28,7 +28,7 @@ def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
             raise NotFound(_("La venta no existe.")) from missing
         if sale.status != Sale.Status.CONFIRMED:
             raise Conflict(
-                _("Solo se factura una venta confirmada (esta está %(status)s).")
+                _("Solo se factura una venta confirmada; esta venta está en estado «%(status)s».")
                 % {"status": sale.get_status_display().lower()},
                 code="invalid_transition",
             )
@@ -49,7 +49,7 @@ def invoice_issue(*, sale_id: int, series_code: str) -> Invoice:
             sale=sale,
             client=client,
             client_name=client.name,
-            client_document_type=client.get_document_type_display(),
+            client_document_type=client.document_type,
             client_document_number=client.document_number,
             client_address=client.address,
             client_email=client.email,

@@ -2,16 +2,16 @@
 invoice), drawn with reportlab in the client's language."""
 
 import math
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from io import BytesIO
 from pathlib import Path
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import reportlab
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.text import capfirst
@@ -26,14 +26,18 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from core.models import ImportedTicket, Invoice, InvoiceLine, TicketSegment
+from core.models import Airline, Airport, Client, Currency, ImportedTicket, Invoice, InvoiceLine, TicketSegment
 from core.money import amount_in_words, currency_print_sign, round_money
+from core.selectors.catalogs import airlines_by_code, airports_by_code
 
-# Bitstream Vera ships with reportlab and is embedded in the PDF, so accents,
-# ñ, ¿ ¡, € and £ look the same in every viewer (the standard Helvetica is not
-# embedded and leaves that to the viewer).
-FONT = "Vera"
-FONT_BOLD = "Vera-Bold"
+# Embedded in the PDF, so every viewer draws the same letters (core/fonts/
+# README.md): DejaVu Sans has Latin with every European accent, Greek,
+# Cyrillic and the currency signs; the CJK font draws, run by run, only the
+# characters DejaVu lacks (王小明, 大谷翔平), which would otherwise be blanks.
+FONT = "DejaVuSans"
+FONT_BOLD = "DejaVuSans-Bold"
+CJK_FONT = "DroidSansFallback-CJK"
+FONTS_FOLDER = Path(__file__).resolve().parent.parent / "fonts"
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
@@ -49,15 +53,55 @@ VOID_RED = colors.HexColor("#c62828")
 DATE_TIME_FORMAT = "%d/%m/%Y %H:%M"
 
 
-def _register_fonts() -> None:
-    folder = Path(reportlab.__file__).parent / "fonts"
-    pdfmetrics.registerFont(TTFont(FONT, folder / "Vera.ttf"))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, folder / "VeraBd.ttf"))
+# Parsing the fonts takes a tenth of a second (the CJK one most of it): done
+# on the first PDF, not by every process that imports this module, and the
+# CJK font only for a text that needs it.
+@cache
+def main_glyphs() -> dict[int, int]:
+    """Registers DejaVu Sans; the characters it has."""
+    pdfmetrics.registerFont(TTFont(FONT, FONTS_FOLDER / "DejaVuSans.ttf"))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, FONTS_FOLDER / "DejaVuSans-Bold.ttf"))
     # Lets <b> inside a Paragraph pick the bold face.
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    return pdfmetrics.getFont(FONT).face.charToGlyph
 
 
-_register_fonts()
+@cache
+def cjk_glyphs() -> dict[int, int]:
+    """Registers the CJK fallback font (it has no bold); the characters it has."""
+    pdfmetrics.registerFont(TTFont(CJK_FONT, FONTS_FOLDER / "DroidSansFallbackFull-CJK-subset.ttf"))
+    pdfmetrics.registerFontFamily(CJK_FONT, normal=CJK_FONT, bold=CJK_FONT, italic=CJK_FONT, boldItalic=CJK_FONT)
+    return pdfmetrics.getFont(CJK_FONT).face.charToGlyph
+
+
+def font_runs(text: str) -> list[tuple[bool, str]]:
+    """The text cut into runs of (needs the CJK font, characters): a
+    character goes to the CJK font only when DejaVu lacks it and it has it."""
+    main = main_glyphs()
+    runs: list[tuple[bool, str]] = []
+    for character in text:
+        cjk = ord(character) not in main and ord(character) in cjk_glyphs()
+        if runs and runs[-1][0] == cjk:
+            runs[-1] = (cjk, runs[-1][1] + character)
+        else:
+            runs.append((cjk, character))
+    return runs
+
+
+def markup(text: str) -> str:
+    """Plain text as Paragraph markup: escaped, CJK runs in the CJK font."""
+    return "".join(
+        f'<font face="{CJK_FONT}">{escape(run)}</font>' if cjk else escape(run) for cjk, run in font_runs(text)
+    )
+
+
+def draw_string(canvas: Canvas, x: float, y: float, text: str, *, font: str, size: float) -> None:
+    """canvas.drawString with the CJK fallback: each run in its own font."""
+    for cjk, run in font_runs(text):
+        run_font = CJK_FONT if cjk else font
+        canvas.setFont(run_font, size)
+        canvas.drawString(x, y, run)
+        x += pdfmetrics.stringWidth(run, run_font, size)
 
 
 def _style(name: str, **overrides) -> ParagraphStyle:
@@ -109,6 +153,7 @@ def invoice_pdf_bytes(invoice: Invoice) -> bytes:
     with `series` and `currency` selected (and `client`, or it costs one more
     query); its lines are read in one query, none when prefetched."""
     lines = list(invoice.lines.all())
+    main_glyphs()
     with translation.override(_client_language(invoice)):
         return _render(invoice, lines, agency_from_settings())
 
@@ -169,10 +214,10 @@ TWO_BOXED_COLUMNS = TableStyle(
 
 def _agency_block(agency: Agency) -> list[Paragraph]:
     return [
-        Paragraph(escape(agency.name), AGENCY_NAME),
+        Paragraph(markup(agency.name), AGENCY_NAME),
         Paragraph(f"RUC {escape(agency.tax_id)}", TEXT),
-        Paragraph(escape(agency.address), TEXT),
-        Paragraph(escape(agency.email), TEXT),
+        Paragraph(markup(agency.address), TEXT),
+        Paragraph(markup(agency.email), TEXT),
     ]
 
 
@@ -230,16 +275,30 @@ def _void_notice(invoice: Invoice) -> Table:
     )
 
 
+def _document_type_label(invoice: Invoice) -> str:
+    """The client's kind of document in the invoice's language. An invoice
+    keeps its code (`passport`); those issued before kept the Spanish label
+    ("Pasaporte"), which is read back to its code."""
+    stored = invoice.client_document_type
+    if stored not in Client.DocumentType.values:
+        with translation.override("es"):
+            spanish = {str(choice.label): choice.value for choice in Client.DocumentType}
+        stored = spanish.get(stored, stored)
+    if stored in Client.DocumentType.values:
+        return str(Client.DocumentType(stored).label)
+    return stored
+
+
 def _client_and_details(invoice: Invoice) -> Table:
     client = [
         Paragraph(escape(_("CLIENTE")), LABEL),
-        Paragraph(f"<b>{escape(invoice.client_name)}</b>", TEXT),
-        Paragraph(escape(f"{invoice.client_document_type} {invoice.client_document_number}"), TEXT),
+        Paragraph(f"<b>{markup(invoice.client_name)}</b>", TEXT),
+        Paragraph(markup(f"{_document_type_label(invoice)} {invoice.client_document_number}"), TEXT),
     ]
     if invoice.client_address:
-        client.append(Paragraph(escape(invoice.client_address), TEXT))
+        client.append(Paragraph(markup(invoice.client_address), TEXT))
     if invoice.client_email:
-        client.append(Paragraph(escape(invoice.client_email), TEXT))
+        client.append(Paragraph(markup(invoice.client_email), TEXT))
     currency = invoice.currency
     details = [
         Paragraph(escape(_("FECHA DE EMISIÓN")), LABEL),
@@ -288,7 +347,7 @@ def _lines_table(lines: list[InvoiceLine], minor_units: int) -> Table:
 
 def _line_row(line: InvoiceLine, minor_units: int) -> list[Paragraph]:
     amount = partial(format_money, minor_units=minor_units)
-    description = [Paragraph(escape(line.description), CELL)]
+    description = [Paragraph(markup(line.description), CELL)]
     if line.third_party:
         # Its taxes are the airline's (by code), not IGV: no percent is shown.
         description.append(Paragraph(escape(_third_party_note(line, minor_units)), MUTED_SMALL))
@@ -308,7 +367,9 @@ def _third_party_note(line: InvoiceLine, minor_units: int) -> str:
     taxes = " · ".join(
         f"{tax['code']} {format_money(Decimal(tax['amount']), minor_units)}" for tax in line.taxes if tax.get("code")
     )
-    return f"{note}. {_('Tasas e impuestos')}: {taxes}" if taxes else note
+    # Outside the f-string: makemessages cannot read a message inside one.
+    taxes_label = _("Tasas e impuestos")
+    return f"{note}. {taxes_label}: {taxes}" if taxes else note
 
 
 def _totals_table(invoice: Invoice) -> Table:
@@ -392,9 +453,8 @@ def _decorate_page(canvas: Canvas, document, *, invoice: Invoice, running_header
     if invoice.status == Invoice.Status.VOID:
         _draw_void_watermark(canvas)
     if running_header:
-        canvas.setFont(FONT, 8)
         canvas.setFillColor(MUTED)
-        canvas.drawString(MARGIN, PAGE_HEIGHT - 12 * mm, running_header)
+        draw_string(canvas, MARGIN, PAGE_HEIGHT - 12 * mm, running_header, font=FONT, size=8)
         canvas.setStrokeColor(RULE)
         canvas.line(MARGIN, PAGE_HEIGHT - 14 * mm, PAGE_WIDTH - MARGIN, PAGE_HEIGHT - 14 * mm)
     canvas.restoreState()
@@ -414,9 +474,9 @@ def _draw_footer(canvas: Canvas, page: int, pages: int, *, notice: str) -> None:
     canvas.saveState()
     canvas.setStrokeColor(RULE)
     canvas.line(MARGIN, 14 * mm, PAGE_WIDTH - MARGIN, 14 * mm)
-    canvas.setFont(FONT, 7.5)
     canvas.setFillColor(MUTED)
-    canvas.drawString(MARGIN, 10 * mm, notice)
+    draw_string(canvas, MARGIN, 10 * mm, notice, font=FONT, size=7.5)
+    canvas.setFont(FONT, 7.5)
     canvas.drawRightString(
         PAGE_WIDTH - MARGIN, 10 * mm, _("Página %(page)d de %(pages)d") % {"page": page, "pages": pages}
     )
@@ -446,17 +506,93 @@ class PageCountingCanvas(Canvas):
 
 # --- Imported ticket receipt -----------------------------------------------
 
-# Flight, from, to, date, departs, arrives, class, fare basis, baggage, status.
-SEGMENT_COLUMN_WIDTHS = [16 * mm, 30 * mm, 30 * mm, 20 * mm, 13 * mm, 13 * mm, 11 * mm, 19 * mm, 13 * mm, 15 * mm]
+# Flight, from, to, date, departs, arrives; under each flight a line with its
+# class, fare basis, baggage and status, so that no code is cut in a narrow column.
+SEGMENT_COLUMN_WIDTHS = [34 * mm, 44 * mm, 44 * mm, 20 * mm, 17 * mm, 21 * mm]
 TICKET_BOX_WIDTH = 72 * mm
+# No flight is this long: the arrival is the first moment after the departure
+# that the arrival's clock shows the printed time.
+LONGEST_FLIGHT = timedelta(hours=22)
+
+CARD_BRANDS = {
+    "VI": "Visa",
+    "CA": "Mastercard",
+    "MC": "Mastercard",
+    "AX": "American Express",
+    "DC": "Diners Club",
+    "JC": "JCB",
+    "DS": "Discover",
+    "TP": "UATP",
+}
+# "CCVIXXXXXXXXXXXX3930/0416/N009078": card, brand, number, then expiry and approval code.
+_CARD_PAYMENT = re.compile(
+    r"\bCC\s*(?P<brand>[A-Z]{2})\s*(?P<number>[0-9X*][0-9X* -]{6,22}[0-9])(?:\s*/\S*)*", re.IGNORECASE
+)
+# A card number anywhere else: 13 to 19 digits (some hidden), in groups or not.
+_CARD_NUMBER = re.compile(r"(?<![0-9A-Z])[0-9X*](?:[ -]?[0-9X*]){8,14}(?:[ -]?[0-9]){4}(?![0-9])", re.IGNORECASE)
+_EXPIRY = re.compile(r"\s*\bEXP(?:IRY|IRA)?\.?\s*:?\s*\d{2}\s*/?\s*\d{2,4}\b", re.IGNORECASE)
+
+
+def form_of_payment_masked(value: str) -> str:
+    """The form of payment as a receipt may show it: a card as its brand and
+    last four digits ("Visa ****3930"), never its expiry; cash, transfers and
+    bank references as printed."""
+
+    def card(match: re.Match) -> str:
+        brand = CARD_BRANDS.get(match["brand"].upper(), match["brand"].upper())
+        return f"{brand} {_last_four(match['number'])}"
+
+    masked = _CARD_PAYMENT.sub(card, value)
+    masked = _EXPIRY.sub("", masked)
+    return _CARD_NUMBER.sub(lambda match: _last_four(match[0]), masked).strip()
+
+
+def _last_four(number: str) -> str:
+    return "****" + re.sub(r"\D", "", number)[-4:]
+
+
+def arrival_day_offset(
+    departure_date: date | None,
+    departure_time: str,
+    arrival_time: str,
+    *,
+    origin_time_zone: str = "",
+    destination_time_zone: str = "",
+) -> int:
+    """Days from the departure's date to the arrival's, which tickets do not
+    print: +1 for an overnight flight, -1 for one that lands "before" it left
+    across the date line. With both airports' time zones the flight is the
+    shortest that fits; without them an arrival at an earlier time is the next day."""
+    try:
+        departs = time.fromisoformat(departure_time)
+        arrives = time.fromisoformat(arrival_time)
+    except (TypeError, ValueError):
+        return 0
+    if departure_date and origin_time_zone and destination_time_zone:
+        try:
+            origin, destination = ZoneInfo(origin_time_zone), ZoneInfo(destination_time_zone)
+        except (ValueError, KeyError, ZoneInfoNotFoundError):
+            return int(arrives < departs)
+        left = datetime.combine(departure_date, departs, origin)
+        for offset in (-1, 0, 1, 2):
+            landed = datetime.combine(departure_date + timedelta(days=offset), arrives, destination)
+            if timedelta(0) < landed - left <= LONGEST_FLIGHT:
+                return offset
+    return int(arrives < departs)
 
 
 def ticket_receipt_pdf_bytes(ticket: ImportedTicket, record: dict, segments: list[TicketSegment]) -> bytes:
     """The receipt of an imported ticket: passenger, itinerary, fare, taxes
     and total of its effective record (parsed + corrections), in Spanish
-    unless another language is active."""
+    unless another language is active. Airlines and airports are named from
+    the catalogs (two queries), the currency as on invoices (one more)."""
+    main_glyphs()
     agency = agency_from_settings()
     number = ticket.ticket_number or str(ticket.pk)
+    airlines = airlines_by_code([ticket.airline_code] + [segment.carrier for segment in segments])
+    airports = airports_by_code(
+        code for segment in segments for code in (segment.origin_code, segment.destination_code)
+    )
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -471,11 +607,11 @@ def ticket_receipt_pdf_bytes(ticket: ImportedTicket, record: dict, segments: lis
     story = [
         _ticket_header(ticket, record, agency),
         Spacer(0, 6 * mm),
-        _ticket_passenger_and_issue(ticket, record),
+        _ticket_passenger_and_issue(ticket, record, airlines),
         Spacer(0, 6 * mm),
-        Paragraph(escape(_("ITINERARIO")), LABEL),
+        Paragraph(markup(_("ITINERARIO")), LABEL),
         Spacer(0, 1.5 * mm),
-        _ticket_segments_table(segments),
+        _ticket_segments_table(segments, airlines, airports),
         Spacer(0, 6 * mm),
         KeepTogether(_ticket_amounts(record)),
     ]
@@ -490,12 +626,12 @@ def ticket_receipt_pdf_bytes(ticket: ImportedTicket, record: dict, segments: lis
 def _ticket_header(ticket: ImportedTicket, record: dict, agency: Agency) -> Table:
     agency_block = _agency_block(agency)
     rows = [
-        [Paragraph(escape(_("RECIBO DE BOLETO ELECTRÓNICO")), BOX_TITLE)],
-        [Paragraph(escape(_format_ticket_number(ticket.ticket_number)), BOX_NUMBER)],
-        [Paragraph(escape(_("Código de reserva: %(pnr)s") % {"pnr": ticket.pnr or "—"}), BOX_TEXT)],
+        [Paragraph(markup(_("RECIBO DE BOLETO ELECTRÓNICO")), BOX_TITLE)],
+        [Paragraph(markup(_format_ticket_number(ticket.ticket_number)), BOX_NUMBER)],
+        [Paragraph(markup(_("Código de reserva: %(pnr)s") % {"pnr": ticket.pnr or "—"}), BOX_TEXT)],
     ]
     if record.get("airline_pnr"):
-        rows.append([Paragraph(escape(_("Reserva aerolínea: %(pnr)s") % {"pnr": record["airline_pnr"]}), BOX_TEXT)])
+        rows.append([Paragraph(markup(_("Reserva aerolínea: %(pnr)s") % {"pnr": record["airline_pnr"]}), BOX_TEXT)])
     document_box = Table(
         rows,
         colWidths=[TICKET_BOX_WIDTH],
@@ -525,13 +661,13 @@ def _format_ticket_number(number: str) -> str:
     return f"{number[:3]}-{number[3:]}" if len(number) == 13 else number or "—"
 
 
-def _ticket_passenger_and_issue(ticket: ImportedTicket, record: dict) -> Table:
+def _ticket_passenger_and_issue(ticket: ImportedTicket, record: dict, airlines: dict[str, Airline]) -> Table:
     passenger = [
-        Paragraph(escape(_("PASAJERO")), LABEL),
-        Paragraph(f"<b>{escape(ticket.passenger_name)}</b>", TEXT),
+        Paragraph(markup(_("PASAJERO")), LABEL),
+        Paragraph(f"<b>{markup(ticket.passenger_name)}</b>", TEXT),
     ]
     if ticket.passenger_document:
-        passenger.append(Paragraph(escape(_("Documento: %(number)s") % {"number": ticket.passenger_document}), TEXT))
+        passenger.append(Paragraph(markup(_("Documento: %(number)s") % {"number": ticket.passenger_document}), TEXT))
     if ticket.is_exchange:
         original = ticket.original_ticket_number
         exchange = (
@@ -539,20 +675,18 @@ def _ticket_passenger_and_issue(ticket: ImportedTicket, record: dict) -> Table:
             if original
             else _("Canje o reemisión")
         )
-        passenger += [Spacer(0, 2 * mm), Paragraph(f"<b>{escape(exchange)}</b>", TEXT)]
-    airline = ticket.airline_name or ticket.airline_code
-    if ticket.airline_code and ticket.airline_name and ticket.airline_code != ticket.airline_name:
-        airline = f"{ticket.airline_name} ({ticket.airline_code})"
+        passenger += [Spacer(0, 2 * mm), Paragraph(f"<b>{markup(exchange)}</b>", TEXT)]
+    airline = _airline_name(ticket.airline_code, airlines, printed=ticket.airline_name)
     issue = [
-        Paragraph(escape(_("AEROLÍNEA EMISORA")), LABEL),
-        Paragraph(escape(airline or "—"), TEXT),
+        Paragraph(markup(_("AEROLÍNEA EMISORA")), LABEL),
+        Paragraph(markup(airline or "—"), TEXT),
         Spacer(0, 2 * mm),
-        Paragraph(escape(_("FECHA DE EMISIÓN")), LABEL),
-        Paragraph(escape(ticket.issue_date.strftime("%d/%m/%Y") if ticket.issue_date else "—"), TEXT),
+        Paragraph(markup(_("FECHA DE EMISIÓN")), LABEL),
+        Paragraph(markup(ticket.issue_date.strftime("%d/%m/%Y") if ticket.issue_date else "—"), TEXT),
     ]
     issuer = " · ".join(value for value in (record.get("issuing_agent"), record.get("office_id")) if value)
     if issuer:
-        issue += [Spacer(0, 2 * mm), Paragraph(escape(_("AGENTE / OFICINA")), LABEL), Paragraph(escape(issuer), TEXT)]
+        issue += [Spacer(0, 2 * mm), Paragraph(markup(_("AGENTE / OFICINA")), LABEL), Paragraph(markup(issuer), TEXT)]
     return Table(
         [[passenger, issue]],
         colWidths=[CONTENT_WIDTH - 72 * mm, 72 * mm],
@@ -560,13 +694,20 @@ def _ticket_passenger_and_issue(ticket: ImportedTicket, record: dict) -> Table:
     )
 
 
-def _ticket_segments_table(segments: list[TicketSegment]) -> Table:
-    titles = [
-        _("Vuelo"), _("Desde"), _("Hasta"), _("Fecha"), _("Sale"), _("Llega"), _("Clase"), _("Base"),
-        _("Equip."), _("Estado"),
-    ]  # fmt: skip
-    header = [Paragraph(escape(title), CELL_HEADER) for title in titles]
-    rows = [header] + [_segment_row(segment) for segment in segments]
+def _airline_name(code: str, airlines: dict[str, Airline], *, printed: str = "") -> str:
+    """The catalog's name next to the code ("LATAM Airlines Perú (LA)"); the
+    printed name when the catalog does not know the code."""
+    name = airlines[code].name if code in airlines else printed
+    if code and name and name != code:
+        return f"{name} ({code})"
+    return name or code
+
+
+def _ticket_segments_table(
+    segments: list[TicketSegment], airlines: dict[str, Airline], airports: dict[str, Airport]
+) -> Table:
+    titles = [_("Vuelo"), _("Desde"), _("Hasta"), _("Fecha"), _("Sale"), _("Llega")]
+    rows = [[Paragraph(markup(title), CELL_HEADER) for title in titles]]
     style = [
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
@@ -577,39 +718,80 @@ def _ticket_segments_table(segments: list[TicketSegment]) -> Table:
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
-    style += [("BACKGROUND", (0, row), (-1, row), STRIPE_FILL) for row in range(2, len(rows), 2)]
+    for number, segment in enumerate(segments):
+        first = len(rows)
+        rows += [_segment_row(segment, airlines, airports), _segment_details_row(segment)]
+        # The details run under the whole flight, from the second column on.
+        style += [("SPAN", (1, first + 1), (-1, first + 1)), ("TOPPADDING", (0, first + 1), (-1, first + 1), 0)]
+        if number % 2:
+            style.append(("BACKGROUND", (0, first), (-1, first + 1), STRIPE_FILL))
+        if number:
+            style.append(("LINEABOVE", (0, first), (-1, first), 0.4, RULE))
+    # repeatRows: an itinerary that runs onto the next page starts there with its header again.
     return Table(rows, colWidths=SEGMENT_COLUMN_WIDTHS, repeatRows=1, style=TableStyle(style))
 
 
-def _segment_row(segment: TicketSegment) -> list[Paragraph]:
-    def place(name: str, code: str) -> str:
-        return f"{name} ({code})" if code and name and name != code else name or code
-
-    values = [
-        f"{segment.carrier} {segment.flight_number}".strip(),
-        place(segment.origin, segment.origin_code),
-        place(segment.destination, segment.destination_code),
-        segment.departure_date.strftime("%d/%m/%Y") if segment.departure_date else "",
+def _segment_row(segment: TicketSegment, airlines: dict[str, Airline], airports: dict[str, Airport]) -> list:
+    flight = [Paragraph(markup(f"{segment.carrier} {segment.flight_number}".strip() or "—"), CELL_HEADER)]
+    if segment.carrier in airlines:
+        flight.append(Paragraph(markup(airlines[segment.carrier].name), MUTED_SMALL))
+    origin = airports.get(segment.origin_code)
+    destination = airports.get(segment.destination_code)
+    offset = arrival_day_offset(
+        segment.departure_date,
         segment.departure_time,
         segment.arrival_time,
-        segment.booking_class,
-        segment.fare_basis,
-        segment.baggage,
-        segment.status,
+        origin_time_zone=origin.time_zone if origin else "",
+        destination_time_zone=destination.time_zone if destination else "",
+    )
+    arrives = segment.arrival_time
+    if arrives and offset:
+        arrives = f"{arrives} {offset:+d}"
+    return [
+        flight,
+        _place(segment.origin, segment.origin_code, origin),
+        _place(segment.destination, segment.destination_code, destination),
+        Paragraph(markup(segment.departure_date.strftime("%d/%m/%Y") if segment.departure_date else "—"), CELL),
+        Paragraph(markup(segment.departure_time or "—"), CELL),
+        Paragraph(markup(arrives or "—"), CELL),
     ]
-    return [Paragraph(escape(value or "—"), CELL) for value in values]
+
+
+def _place(printed: str, code: str, airport: Airport | None) -> list[Paragraph]:
+    """The city as printed (or the catalog's, when only the code is printed)
+    with the code, and under it the airport's name from the catalog."""
+    city = printed if printed and printed != code else (airport.city_name if airport else "")
+    place = [Paragraph(markup(f"{city} ({code})" if city and code else city or code or "—"), CELL)]
+    if airport:
+        place.append(Paragraph(markup(airport.name), MUTED_SMALL))
+    return place
+
+
+def _segment_details_row(segment: TicketSegment) -> list:
+    details = [
+        (_("Clase"), segment.booking_class),
+        (_("Base tarifaria"), segment.fare_basis),
+        (_("Equipaje"), segment.baggage),
+        (_("Estado"), segment.status),
+    ]
+    text = " · ".join(markup(f"{label}: {value}") for label, value in details if value)
+    return ["", Paragraph(text, MUTED_SMALL)] + [""] * (len(SEGMENT_COLUMN_WIDTHS) - 2)
 
 
 def _ticket_amounts(record: dict) -> list[Flowable]:
-    currency = record.get("currency") or ""
+    code = record.get("currency") or ""
+    currency = Currency.objects.filter(code=code).first() if code else None
+    minor_units = currency.minor_units if currency else 2
+    # As on invoices: "US$ 1,250.00", "S/ 89.50".
+    sign = currency_print_sign(code) if code else ""
 
     def amount(value) -> str:
         if value in (None, ""):
             return "—"
-        return escape(f"{currency} {format_money(Decimal(str(value)), 2)}".strip())
+        return markup(f"{sign} {format_money(Decimal(str(value)), minor_units)}".strip())
 
     def row(label: str, value, label_style=TOTAL_LABEL, amount_style=TOTAL_AMOUNT) -> list[Paragraph]:
-        return [Paragraph(escape(label), label_style), Paragraph(amount(value), amount_style)]
+        return [Paragraph(markup(label), label_style), Paragraph(amount(value), amount_style)]
 
     rows = [row(_("Tarifa"), record.get("fare"))]
     rows += [row(_("Impuesto %(code)s") % {"code": tax["code"]}, tax["amount"]) for tax in record.get("taxes") or []]
@@ -631,8 +813,8 @@ def _ticket_amounts(record: dict) -> list[Flowable]:
     )
     flowables: list[Flowable] = [amounts]
     if not (record.get("fare") or record.get("total")):
-        flowables += [Spacer(0, 2 * mm), Paragraph(escape(_("El documento no imprime la tarifa.")), MUTED_SMALL)]
+        flowables += [Spacer(0, 2 * mm), Paragraph(markup(_("El documento no imprime la tarifa.")), MUTED_SMALL)]
     if record.get("form_of_payment"):
-        payment = _("Forma de pago: %(payment)s") % {"payment": record["form_of_payment"]}
-        flowables += [Spacer(0, 3 * mm), Paragraph(escape(payment), TEXT)]
+        payment = _("Forma de pago: %(payment)s") % {"payment": form_of_payment_masked(record["form_of_payment"])}
+        flowables += [Spacer(0, 3 * mm), Paragraph(markup(payment), TEXT)]
     return flowables

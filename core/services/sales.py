@@ -116,7 +116,7 @@ def sale_cancel(*, sale_id: int) -> Sale:
         sale = _locked_sale(sale_id)
         if sale.status not in (Sale.Status.DRAFT, Sale.Status.CONFIRMED):
             raise Conflict(
-                _("Una venta %(status)s no se puede anular; anule antes su factura.")
+                _("Una venta en estado «%(status)s» no se puede anular; anule antes su factura.")
                 % {"status": sale.get_status_display().lower()},
                 code="invalid_transition",
             )
@@ -142,7 +142,7 @@ def payment_record(
         sale = _locked_sale(sale_id)
         if sale.status not in (Sale.Status.CONFIRMED, Sale.Status.INVOICED):
             raise Conflict(
-                _("Solo se cobran ventas confirmadas o facturadas (esta está %(status)s).")
+                _("Solo se cobran ventas confirmadas o facturadas; esta venta está en estado «%(status)s».")
                 % {"status": sale.get_status_display().lower()},
                 code="invalid_transition",
             )

@@ -37,6 +37,22 @@ def _text(max_length: int, *, pattern: str | None = None, upper: bool = False, n
     return clean
 
 
+def _passenger_document(value):
+    """A passport or ID number as SCHEMA.md has it: letters and digits, no type prefix."""
+    value = _text(30, upper=True)(value)
+    if value is None:
+        return None
+    compact = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"[A-Z0-9]{4,20}", compact):
+        raise _Refused(
+            _(
+                "El documento del pasajero lleva de 4 a 20 letras o dígitos, sin signos ni el prefijo "
+                "de su tipo (PP, NI…)."
+            )
+        )
+    return compact
+
+
 def _ticket_number(value):
     digits = re.sub(r"[\s-]", "", value) if isinstance(value, str) else ""
     if not re.fullmatch(r"\d{13}", digits):
@@ -138,7 +154,7 @@ def _list_of(clean_item: Callable, *, required: bool) -> Callable:
 # Every key of the record but `format`, which names the parser that read it.
 CORRECTABLE_FIELDS: dict[str, Callable] = {
     "passenger_name": _text(200, upper=True, nullable=False),
-    "passenger_document": _text(30, upper=True),
+    "passenger_document": _passenger_document,
     "ticket_number": _ticket_number,
     "pnr": _text(12, pattern=r"[A-Z0-9]+", upper=True, nullable=False),
     "airline_pnr": _text(12, pattern=r"[A-Z0-9]+", upper=True),

@@ -413,7 +413,10 @@ def ticket_retry(*, ticket_id: int) -> ImportedTicket:
             raise NotFound(_("El boleto importado no existe."))
         if not retried:
             raise Conflict(
-                _("Solo se reintenta una importación con error o por revisar (esta está %(status)s).")
+                _(
+                    "Solo se reintenta una importación con error o por revisar; "
+                    "esta importación está en estado «%(status)s»."
+                )
                 % {"status": ticket.get_status_display().lower()},
                 code="invalid_transition",
             )

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
+from stdnum.pe import ruc
 
 from core.models import (
     Airline,
@@ -101,6 +102,10 @@ class AirlineFactory(DjangoModelFactory):
     country = factory.SubFactory(CountryFactory)
 
 
+def _ruc(first_ten_digits: str) -> str:
+    return first_ten_digits + ruc.calc_check_digit(first_ten_digits)
+
+
 class ClientFactory(DjangoModelFactory):
     class Meta:
         model = Client
@@ -108,7 +113,10 @@ class ClientFactory(DjangoModelFactory):
     kind = Client.Kind.PERSON
     name = factory.Sequence(lambda n: f"Cliente Pérez {n}")
     document_type = Client.DocumentType.DNI
-    document_number = factory.Sequence(lambda n: f"{40000000 + n}")
+    # Numbers with valid check digits, as the API accepts them (core.party_details).
+    document_number = factory.LazyAttributeSequence(
+        lambda client, n: _ruc(f"20{n:08d}") if client.document_type == Client.DocumentType.RUC else f"{40000000 + n}"
+    )
     email = factory.Sequence(lambda n: f"cliente{n}@example.com")
     address = "Av. Arequipa 123, Lima"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 
 from core.models import User
 from core.tasks import warmup_cache_task
@@ -225,3 +226,21 @@ def test_start_script_runs_load_demo_data_with_debug_on():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
     assert "python manage.py load_demo_data\n" in (ROOT / "batch_scripts" / "start.sh").read_text()
+
+
+@pytest.mark.django_db
+def test_warmup_on_a_local_memory_cache_warns_that_it_stays_in_its_process():
+    locmem = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "warmup-test"}}
+    with override_settings(CACHES=locmem):
+        call_command("warmup_cache", stdout=_Output(), stderr=(errors := _Output()))
+
+    assert "lives only in this command's process" in errors.text
+    assert "REDIS_URL" in errors.text
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_warmup_on_redis_does_not_warn():
+    call_command("warmup_cache", stdout=_Output(), stderr=(errors := _Output()))
+
+    assert errors.text == ""

@@ -68,7 +68,7 @@ def make_invoice(currency, *, lines, client=None, number=42, issued_at=None) -> 
         sale=Sale.objects.create(client=client, currency=currency),
         client=client,
         client_name=client.name,
-        client_document_type=client.get_document_type_display(),
+        client_document_type=client.document_type,
         client_document_number=client.document_number,
         client_address=client.address,
         client_email=client.email,
@@ -228,6 +228,20 @@ def test_an_english_speaking_client_gets_english_labels(pen, english_catalog):
     assert "Page 1 of 1" in text
     assert "Descripción" not in text
     assert "ANULADA" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stored", ["passport", "Pasaporte"])
+def test_the_clients_document_type_is_printed_in_the_clients_language(pen, english_catalog, stored):
+    # "Pasaporte": how invoices issued before kept it.
+    client = ClientFactory(name="Mary O'Brien", preferred_language="en", document_type="passport")
+    invoice = make_invoice(pen, client=client, lines=[("City tour", "1", "50", "18")])
+    Invoice.objects.filter(pk=invoice.pk).update(client_document_type=stored)
+
+    text = pdf_text(invoice_pdf_bytes(fetched(invoice)))
+
+    assert f"Passport {client.document_number}" in text
+    assert "Pasaporte" not in text
 
 
 @pytest.mark.django_db

@@ -5,14 +5,12 @@ document the shape."""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.serializers.fields import ActiveFlagField, money
+from core.api.serializers.fields import UNKNOWN_ACCOUNT, UNKNOWN_CURRENCY, ActiveFlagField, code_field, money
 from core.models import Account, Currency, JournalEntry
 
 
 class AccountSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(
-        slug_field="code", queryset=Account.objects.all(), allow_null=True, required=False
-    )
+    parent = code_field(Account.objects.all(), does_not_exist=UNKNOWN_ACCOUNT, allow_null=True, required=False)
     active = ActiveFlagField()
 
     class Meta:
@@ -21,7 +19,7 @@ class AccountSerializer(serializers.ModelSerializer):
 
 
 class JournalLineInputSerializer(serializers.Serializer):
-    account = serializers.SlugRelatedField(slug_field="code", queryset=Account.objects.filter(active=True))
+    account = code_field(Account.objects.filter(active=True), does_not_exist=UNKNOWN_ACCOUNT)
     debit = money(min_value=0, default=0)
     credit = money(min_value=0, default=0)
 
@@ -29,7 +27,7 @@ class JournalLineInputSerializer(serializers.Serializer):
 class JournalEntryCreateSerializer(serializers.Serializer):
     date = serializers.DateField()
     description = serializers.CharField(max_length=250)
-    currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all())
+    currency = code_field(Currency.objects.all(), does_not_exist=UNKNOWN_CURRENCY)
     lines = JournalLineInputSerializer(many=True, allow_empty=False)
 
 
@@ -59,13 +57,30 @@ class JournalEntryOutputSerializer(serializers.Serializer):
 
 
 class TrialBalanceQuerySerializer(serializers.Serializer):
-    desde = serializers.DateField(help_text="Primer día del periodo (AAAA-MM-DD).")
-    hasta = serializers.DateField(help_text="Último día del periodo (AAAA-MM-DD).")
+    """The period of the trial balance. `desde`/`hasta` are the names it had
+    before query parameters were all English; they are read for one more
+    release when `date_from`/`date_to` are absent."""
+
+    date_from = serializers.DateField(required=False, help_text="First day of the period (YYYY-MM-DD).")
+    date_to = serializers.DateField(required=False, help_text="Last day of the period (YYYY-MM-DD).")
+    desde = serializers.DateField(required=False, help_text="Deprecated alias of date_from.")
+    hasta = serializers.DateField(required=False, help_text="Deprecated alias of date_to.")
 
     def validate(self, attrs):
-        if attrs["desde"] > attrs["hasta"]:
-            raise serializers.ValidationError({"hasta": [_("'hasta' no puede ser anterior a 'desde'.")]})
-        return attrs
+        date_from = attrs.get("date_from", attrs.get("desde"))
+        date_to = attrs.get("date_to", attrs.get("hasta"))
+        missing = {}
+        if date_from is None:
+            missing["date_from"] = [_("Indique el primer día del periodo en date_from (AAAA-MM-DD).")]
+        if date_to is None:
+            missing["date_to"] = [_("Indique el último día del periodo en date_to (AAAA-MM-DD).")]
+        if missing:
+            raise serializers.ValidationError(missing)
+        if date_from > date_to:
+            raise serializers.ValidationError(
+                {"date_to": [_("El periodo acaba antes de empezar: date_to debe ser igual o posterior a date_from.")]}
+            )
+        return {"date_from": date_from, "date_to": date_to}
 
 
 class TrialBalanceRowSerializer(serializers.Serializer):
@@ -81,6 +96,8 @@ class TrialBalanceRowSerializer(serializers.Serializer):
 class TrialBalanceSerializer(serializers.Serializer):
     """The period asked for, with one row per account and currency."""
 
-    desde = serializers.DateField()
-    hasta = serializers.DateField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    desde = serializers.DateField(help_text="Deprecated: the same as date_from; removed in the next release.")
+    hasta = serializers.DateField(help_text="Deprecated: the same as date_to; removed in the next release.")
     rows = TrialBalanceRowSerializer(many=True)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.serializers.fields import ActiveFlagField
+from core.api.serializers.fields import UNKNOWN_COUNTRY, UNKNOWN_CURRENCY, ActiveFlagField, code_field
 from core.models import Airline, Airport, City, Country, Currency
 
 
@@ -18,9 +18,7 @@ class CurrencySerializer(serializers.ModelSerializer):
 
 class CountrySerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True, help_text="Nombre en el idioma de la petición (Accept-Language).")
-    currency = serializers.SlugRelatedField(
-        slug_field="code", queryset=Currency.objects.all(), allow_null=True, required=False
-    )
+    currency = code_field(Currency.objects.all(), does_not_exist=UNKNOWN_CURRENCY, allow_null=True, required=False)
 
     class Meta:
         model = Country
@@ -28,7 +26,7 @@ class CountrySerializer(serializers.ModelSerializer):
 
 
 class CitySerializer(serializers.ModelSerializer):
-    country = serializers.SlugRelatedField(slug_field="code", queryset=Country.objects.all())
+    country = code_field(Country.objects.all(), does_not_exist=UNKNOWN_COUNTRY)
 
     class Meta:
         model = City
@@ -36,7 +34,7 @@ class CitySerializer(serializers.ModelSerializer):
 
 
 class AirportSerializer(serializers.ModelSerializer):
-    country = serializers.SlugRelatedField(slug_field="code", queryset=Country.objects.all())
+    country = code_field(Country.objects.all(), does_not_exist=UNKNOWN_COUNTRY)
 
     class Meta:
         model = Airport
@@ -54,9 +52,7 @@ class AirportSerializer(serializers.ModelSerializer):
 
 
 class AirlineSerializer(serializers.ModelSerializer):
-    country = serializers.SlugRelatedField(
-        slug_field="code", queryset=Country.objects.all(), allow_null=True, required=False
-    )
+    country = code_field(Country.objects.all(), does_not_exist=UNKNOWN_COUNTRY, allow_null=True, required=False)
     active = ActiveFlagField()
 
     class Meta:

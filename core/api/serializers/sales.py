@@ -4,14 +4,21 @@ core.selectors.sales; these serializers validate input and document the shape.""
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.api.serializers.fields import money
+from core.api.serializers.fields import (
+    UNKNOWN_CLIENT,
+    UNKNOWN_CURRENCY,
+    UNKNOWN_PRODUCT,
+    code_field,
+    id_field,
+    money,
+)
 from core.api.serializers.parties import ClientSummarySerializer
 from core.models import Client, Currency, Invoice, Payment, Product, Sale
 from core.money import format_amount
 
 
 class SaleItemInputSerializer(serializers.Serializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=Product.objects.filter(active=True))
+    product = id_field(Product.objects.filter(active=True), does_not_exist=UNKNOWN_PRODUCT)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     quantity = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0, default=1)
     unit_price = money(min_value=0)
@@ -25,8 +32,8 @@ class SaleItemInputSerializer(serializers.Serializer):
 
 
 class SaleCreateSerializer(serializers.Serializer):
-    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.all())
-    currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.filter(active=True))
+    client = id_field(Client.objects.all(), does_not_exist=UNKNOWN_CLIENT)
+    currency = code_field(Currency.objects.filter(active=True), does_not_exist=UNKNOWN_CURRENCY)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     items = SaleItemInputSerializer(many=True, required=False, default=list)
 
@@ -45,7 +52,7 @@ class PaymentInputSerializer(serializers.Serializer):
     amount = money()
     method = serializers.ChoiceField(choices=Payment.Method.choices)
     paid_on = serializers.DateField()
-    currency = serializers.SlugRelatedField(slug_field="code", queryset=Currency.objects.all(), required=False)
+    currency = code_field(Currency.objects.all(), does_not_exist=UNKNOWN_CURRENCY, required=False)
     reference = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
 
 

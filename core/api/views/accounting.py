@@ -1,7 +1,8 @@
 """The chart of accounts, journal entries and the trial balance. Staff only."""
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -73,13 +74,20 @@ class TrialBalanceView(APIView):
 
     @extend_schema(
         summary="Balance de comprobación del periodo",
-        parameters=[serializers.TrialBalanceQuerySerializer],
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE, required=True, description="First day of the period."),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, required=True, description="Last day of the period."),
+            OpenApiParameter("desde", OpenApiTypes.DATE, deprecated=True, description="Old name of date_from."),
+            OpenApiParameter("hasta", OpenApiTypes.DATE, deprecated=True, description="Old name of date_to."),
+        ],
         responses=serializers.TrialBalanceSerializer,
     )
     def get(self, request):
         query = serializers.TrialBalanceQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        rows = accounting_selectors.trial_balance(
-            date_from=query.validated_data["desde"], date_to=query.validated_data["hasta"]
+        date_from, date_to = query.validated_data["date_from"], query.validated_data["date_to"]
+        rows = accounting_selectors.trial_balance(date_from=date_from, date_to=date_to)
+        # desde/hasta: the old keys, kept for one release like the old parameters.
+        return Response(
+            {"date_from": date_from, "date_to": date_to, "desde": date_from, "hasta": date_to, "rows": rows}
         )
-        return Response({"desde": query.validated_data["desde"], "hasta": query.validated_data["hasta"], "rows": rows})

@@ -51,7 +51,18 @@ def _upper_code(view: viewsets.ModelViewSet) -> str:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Países (ISO 3166)", parameters=[LANGUAGE_PARAM]),
+    list=extend_schema(
+        summary="Países (ISO 3166), buscados por código o nombre",
+        parameters=[
+            LANGUAGE_PARAM,
+            OpenApiParameter(
+                "search",
+                OpenApiTypes.STR,
+                description="Código alfa-2 o alfa-3 exacto, o comienzo de una palabra del nombre en español o "
+                "en inglés, sin distinguir mayúsculas ni tildes (peru, perú, PE, PER).",
+            ),
+        ],
+    ),
     retrieve=extend_schema(summary="País por código alfa-2", parameters=[LANGUAGE_PARAM]),
 )
 class CountryViewSet(CatalogViewSet):
@@ -62,7 +73,7 @@ class CountryViewSet(CatalogViewSet):
 
     def get_queryset(self):
         if self.action == "list":
-            return selectors.country_list()
+            return selectors.country_list(search=self.request.query_params.get("search"))
         return Country.objects.select_related("currency")
 
     def get_object(self):

@@ -193,7 +193,7 @@ def test_trial_balance_sums_the_period_and_balances(staff_client, chart, pen):
     post(pen, LineSpec("1041", debit=Decimal(50)), LineSpec("1212", credit=Decimal(50)))
     post(pen, LineSpec("1041", debit=Decimal(9)), LineSpec("501", credit=Decimal(9)), day=DAY.replace(year=2025))
 
-    response = staff_client.get("/api/reportes/balance-comprobacion/?desde=2026-01-01&hasta=2026-12-31")
+    response = staff_client.get("/api/reportes/balance-comprobacion/?date_from=2026-01-01&date_to=2026-12-31")
 
     rows = {row["account"]: row for row in response.json()["rows"]}
     assert rows["1041"]["debit"] == "550.00"
@@ -215,13 +215,47 @@ def test_trial_balance_query_count_is_one(chart, pen, django_assert_num_queries)
 
 
 @pytest.mark.parametrize(
-    "query", ["", "desde=2026-01-01", "desde=2026-13-01&hasta=2026-12-31", "desde=2026-12-31&hasta=2026-01-01"]
+    ("query", "field"),
+    [
+        ("", "date_from"),
+        ("date_from=2026-01-01", "date_to"),
+        ("date_from=2026-13-01&date_to=2026-12-31", "date_from"),
+        ("date_from=2026-12-31&date_to=2026-01-01", "date_to"),
+        ("desde=2026-12-31&hasta=2026-01-01", "date_to"),
+    ],
 )
-def test_trial_balance_needs_a_valid_period(staff_client, query):
+def test_trial_balance_needs_a_valid_period(staff_client, query, field):
     response = staff_client.get(f"/api/reportes/balance-comprobacion/?{query}")
 
     assert response.status_code == 400
-    assert response.json()["errors"]
+    assert field in response.json()["errors"]
+
+
+def test_trial_balance_reads_the_old_parameter_names_for_one_release(staff_client, chart, pen):
+    post(pen, LineSpec("1041", debit=Decimal(500)), LineSpec("501", credit=Decimal(500)))
+
+    old = staff_client.get("/api/reportes/balance-comprobacion/?desde=2026-01-01&hasta=2026-12-31").json()
+    new = staff_client.get("/api/reportes/balance-comprobacion/?date_from=2026-01-01&date_to=2026-12-31").json()
+
+    assert old == new
+    assert new["date_from"] == new["desde"] == "2026-01-01"
+    assert {row["account"] for row in new["rows"]} == {"1041", "501"}
+
+
+def test_trial_balance_says_in_english_which_date_is_missing(staff_client):
+    response = staff_client.get("/api/reportes/balance-comprobacion/?date_from=2026-01-01", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.json()["errors"]["date_to"] == ["Give the last day of the period in date_to (YYYY-MM-DD)."]
+
+
+def test_a_period_that_ends_before_it_starts_says_so(staff_client):
+    response = staff_client.get(
+        "/api/reportes/balance-comprobacion/?date_from=2026-12-31&date_to=2026-01-01", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.json()["errors"]["date_to"] == [
+        "The period ends before it starts: date_to must be on or after date_from."
+    ]
 
 
 def test_entries_list_takes_at_most_two_queries(staff_client, chart, pen, django_assert_max_num_queries):

@@ -20,7 +20,7 @@ def test_sell_invoice_download_and_collect_with_a_real_worker(celery_worker, sta
 
     client = staff_client.post(
         "/api/clientes/",
-        {"name": "Agencia Ñandú", "kind": "company", "document_type": "ruc", "document_number": "20512345678"},
+        {"name": "Agencia Ñandú", "kind": "company", "document_type": "ruc", "document_number": "20512345671"},
     ).json()
     supplier = staff_client.post("/api/proveedores/", {"name": "Inka Trails", "kind": "operator"}).json()
     product = staff_client.post(

@@ -94,6 +94,29 @@ def test_city_search_is_a_prefix_search_ignoring_accents_and_case(api_client, sp
     assert sorted(names) == ["Madrid", "Málaga"]
 
 
+def test_country_search_by_name_in_either_language_or_code_ignoring_accents_and_case(api_client, peru, spain):
+    CountryFactory(code="US", alpha3="USA", name_es="Estados Unidos", name_en="United States")
+    CountryFactory(code="GB", alpha3="GBR", name_es="Reino Unido", name_en="United Kingdom")
+
+    def codes(term, language="es"):
+        response = api_client.get(f"/api/paises/?search={term}", HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        return sorted(country["code"] for country in response.json())
+
+    assert codes("peru") == codes("PERÚ") == codes("pe") == codes("per") == ["PE"]
+    assert codes("espa") == codes("spain", "en") == codes("esp") == ["ES"]
+    assert codes("unido") == ["GB", "US"]
+    assert codes("kingdom") == ["GB"]
+    assert codes("zz") == []
+    assert len(codes("")) == 4
+
+
+def test_country_searches_are_cached_apart(api_client, peru, spain):
+    assert [country["code"] for country in api_client.get("/api/paises/?search=peru").json()] == ["PE"]
+    assert [country["code"] for country in api_client.get("/api/paises/?search=spain").json()] == ["ES"]
+    assert len(api_client.get("/api/paises/").json()) == 2
+
+
 def test_cities_are_paginated_biggest_first(api_client, peru):
     CityFactory.create_batch(60, country=peru)
 

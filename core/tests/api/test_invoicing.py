@@ -304,3 +304,15 @@ def test_a_zero_total_sale_is_refused_in_english_too(staff_client, books, pen):
     response = staff_client.post("/api/facturas/", {"sale": sale.pk, "series": "F001"}, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.json()["detail"].startswith("A sale with a zero total is not invoiced")
+
+
+@pytest.mark.django_db
+def test_the_invoice_keeps_the_clients_document_type_as_its_code(staff_client, books, pen):
+    # Its Spanish label ("Carné de extranjería") did not fit the column on
+    # PostgreSQL, and printed in Spanish on an English invoice.
+    client = ClientFactory(document_type="ce", document_number="001234567")
+
+    response = staff_client.post("/api/facturas/", {"sale": confirmed_sale(pen, client=client).pk, "series": "F001"})
+
+    assert response.status_code == 201, response.content
+    assert response.json()["client_document_type"] == "ce"

@@ -82,7 +82,7 @@ def test_invoicing_paying_and_the_books_in_clf(staff_client, books, clf):
     assert entry.total_debit == Decimal("11.9001")
     entries = staff_client.get("/api/asientos-contables/").json()["results"]
     assert {line["debit"] for entry in entries for line in entry["lines"]} >= {"11.9001", "1.0001"}
-    balance = staff_client.get("/api/reportes/balance-comprobacion/?desde=2000-01-01&hasta=2100-01-01")
+    balance = staff_client.get("/api/reportes/balance-comprobacion/?date_from=2000-01-01&date_to=2100-01-01")
     receivable = next(row for row in balance.json()["rows"] if row["account"] == "1212")
     assert (receivable["debit"], receivable["credit"], receivable["balance"]) == ("11.9001", "1.0001", "10.9000")
     pdf_text = "".join(
@@ -172,7 +172,7 @@ def test_a_manual_entry_with_more_decimals_than_its_currency_is_a_400_and_writes
     assert shown in response.json()["detail"]
     assert "PEN" in response.json()["detail"]
     assert not JournalEntry.objects.exists()
-    balance = staff_client.get("/api/reportes/balance-comprobacion/?desde=2000-01-01&hasta=2100-01-01").json()
+    balance = staff_client.get("/api/reportes/balance-comprobacion/?date_from=2000-01-01&date_to=2100-01-01").json()
     assert balance["rows"] == []
 
 
@@ -180,7 +180,7 @@ def test_a_manual_entry_within_its_currency_decimals_is_taken(staff_client, book
     assert _manual_entry(staff_client, "PEN", "1.01").status_code == 201
     assert _manual_entry(staff_client, "PEN", "1.000").status_code == 201
 
-    balance = staff_client.get("/api/reportes/balance-comprobacion/?desde=2000-01-01&hasta=2100-01-01").json()
+    balance = staff_client.get("/api/reportes/balance-comprobacion/?date_from=2000-01-01&date_to=2100-01-01").json()
     bank = next(row for row in balance["rows"] if row["account"] == "1041")
     assert bank["debit"] == "2.01"
     assert JournalLine.objects.get(debit=Decimal("1.01")).debit == Decimal("1.01")

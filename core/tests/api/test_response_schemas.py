@@ -43,7 +43,7 @@ CORE = Conformance(
         "facturas_pdf_retrieve": "answers the invoice PDF (application/pdf), not JSON",
     },
     listed_at={"/api/webhook-entregas/": "/api/webhooks/{id}/deliveries/"},
-    queries={"/api/reportes/balance-comprobacion/": {"desde": "2000-01-01", "hasta": "2099-12-31"}},
+    queries={"/api/reportes/balance-comprobacion/": {"date_from": "2000-01-01", "date_to": "2099-12-31"}},
 )
 
 
@@ -106,7 +106,7 @@ def _sales_invoices_and_entries(staff) -> None:
     accounting.chart_of_accounts_load()
     person = ClientFactory(country=peru)
     company = ClientFactory(
-        kind=Client.Kind.COMPANY, document_type=Client.DocumentType.RUC, document_number="20601234567", country=None
+        kind=Client.Kind.COMPANY, document_type=Client.DocumentType.RUC, document_number="20601234565", country=None
     )
     airline = SupplierFactory(kind=Supplier.Kind.AIRLINE, airline=Airline.objects.get(iata_code="LA"), country=peru)
     tour = ProductFactory(supplier=SupplierFactory())

@@ -428,7 +428,7 @@ def test_bad_sale_input_is_a_400_and_writes_nothing(staff_client, pen, body):
         "/api/facturas/",
         "/api/asientos-contables/",
         "/api/cuentas-contables/",
-        "/api/reportes/balance-comprobacion/?desde=2026-01-01&hasta=2026-12-31",
+        "/api/reportes/balance-comprobacion/?date_from=2026-01-01&date_to=2026-12-31",
     ],
 )
 def test_guests_hosts_and_anonymous_users_see_none_of_the_books(api_client, url):

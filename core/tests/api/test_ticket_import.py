@@ -622,8 +622,8 @@ def test_the_receipt_shows_itinerary_fares_and_taxes(staff_client, currencies, d
         "PORLAMAR",
         "21/07/2025",
         "Impuesto YN",
-        "USD 26.26",
-        "USD 5.00",
+        "US$ 26.26",
+        "US$ 5.00",
         "Forma de pago: CASH",
     ):
         assert shown in text, shown
