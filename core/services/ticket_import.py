@@ -402,18 +402,23 @@ def effective_record(parsed: dict | None, corrections: dict | None) -> dict:
 
 
 def ticket_retry(*, ticket_id: int) -> ImportedTicket:
-    """Queue a failed import (or one whose worker died) to be parsed again."""
+    """Queue a failed import (or one whose worker died, or one read in part,
+    for a parser that reads more now) to be parsed again; corrections stay on top."""
     stale = timezone.now() - STALE_PROCESSING_AFTER
     with transaction.atomic():
         retried = ImportedTicket.objects.filter(
-            Q(status=Status.ERROR) | Q(status=Status.PROCESSING, updated_at__lt=stale), pk=ticket_id
+            Q(status__in=[Status.ERROR, Status.NEEDS_REVIEW]) | Q(status=Status.PROCESSING, updated_at__lt=stale),
+            pk=ticket_id,
         ).update(status=Status.PENDING, error_message="", updated_at=timezone.now())
         ticket = ImportedTicket.objects.filter(pk=ticket_id).first()
         if ticket is None:
             raise NotFound(_("El boleto importado no existe."))
         if not retried:
             raise Conflict(
-                _("Solo se reintenta una importación con error; esta importación está en estado «%(status)s».")
+                _(
+                    "Solo se reintenta una importación con error o por revisar; "
+                    "esta importación está en estado «%(status)s»."
+                )
                 % {"status": ticket.get_status_display().lower()},
                 code="invalid_transition",
             )
