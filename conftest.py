@@ -13,6 +13,7 @@ from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.cache import local_tier, shared_cache_breaker
@@ -178,6 +179,14 @@ def _empty_cache():
     local_tier.drop()
     shared_cache_breaker.reset()
     broker_breaker.reset()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A test that left a language active (a command, a request) would
+    # change what later tests render.
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

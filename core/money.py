@@ -54,8 +54,22 @@ def currency_print_sign(code: str) -> str:
 # The currency's name in words, plural, as invoices in Peru write it; others
 # use their catalog name.
 _NAMES_IN_WORDS = {
-    "es": {"PEN": "SOLES", "USD": "DÓLARES AMERICANOS", "EUR": "EUROS"},
-    "en": {"PEN": "SOLES", "USD": "US DOLLARS", "EUR": "EUROS"},
+    "es": {
+        "PEN": "SOLES",
+        "USD": "DÓLARES AMERICANOS",
+        "EUR": "EUROS",
+        "VES": "BOLÍVARES",
+        "VEF": "BOLÍVARES FUERTES",
+        "VEB": "BOLÍVARES",
+    },
+    "en": {
+        "PEN": "SOLES",
+        "USD": "US DOLLARS",
+        "EUR": "EUROS",
+        "VES": "BOLÍVARES",
+        "VEF": "BOLÍVARES FUERTES",
+        "VEB": "BOLÍVARES",
+    },
 }
 _IN_WORDS_PREFIX = {"es": ("SON", "CON"), "en": ("SAY", "AND")}
 

@@ -1,7 +1,12 @@
 """Reads of the reference catalogs."""
 
 import re
+import time
+from functools import lru_cache
 
+import airportsdata
+import pycountry
+from django.db import DatabaseError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -10,6 +15,10 @@ from core.catalogs import CATALOG_BY_NAME
 from core.exceptions import InvalidInput
 from core.models import Airline, Airport, City, Country, Currency
 from core.text import search_key
+from core.ticket_parser import AirportTable, airport_table
+
+# The airports table of the ticket parsers is rebuilt at most this often in a process.
+AIRPORT_TABLE_SECONDS = 60 * 60
 
 
 @cache_queryset(CATALOG_BY_NAME["countries"].timeout, "countries")
@@ -113,3 +122,45 @@ def airports_by_code(codes) -> dict[str, Airport]:
     if not codes:
         return {}
     return {airport.iata_code: airport for airport in Airport.objects.filter(iata_code__in=codes)}
+
+
+def ticket_airport_table() -> AirportTable:
+    """The lookup table through which the ticket parsers resolve airports printed by
+    name to IATA codes, from the airports catalog: kept for an hour per process while
+    the catalog's size stays the same. Before the catalogs are loaded (a fresh
+    database, or none: `parse_ticket` needs none) it is built from the source the
+    catalog is loaded from, airportsdata."""
+    try:
+        airports = Airport.objects.count()
+    except DatabaseError:  # no catalog tables yet
+        airports = 0
+    return _airport_table(int(time.time() // AIRPORT_TABLE_SECONDS), airports)
+
+
+@lru_cache(maxsize=2)
+def _airport_table(hour: int, airports: int) -> AirportTable:
+    return _catalog_airport_table() if airports else _airportsdata_table()
+
+
+def _catalog_airport_table() -> AirportTable:
+    rows = []
+    for code, name, city_name, linked_city, country in Airport.objects.values_list(
+        "iata_code", "name", "city_name", "city__name", "country__code"
+    ):
+        # An airport is found under the city it names and under the catalog city it is linked to.
+        for city in {city_name, linked_city} - {"", None} or {""}:
+            rows.append((code, name, city, country))
+    countries = {
+        code: (alpha3, name_es, name_en)
+        for code, alpha3, name_es, name_en in Country.objects.values_list("code", "alpha3", "name_es", "name_en")
+    }
+    return airport_table(rows, countries)
+
+
+def _airportsdata_table() -> AirportTable:
+    airports = airportsdata.load("IATA")
+    countries = {
+        country.alpha_2: (country.alpha_3, country.name, getattr(country, "common_name", ""))
+        for country in pycountry.countries
+    }
+    return airport_table(((code, a["name"], a["city"], a["country"]) for code, a in airports.items()), countries)

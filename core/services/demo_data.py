@@ -82,7 +82,8 @@ def demo_agency_create(*, staff: User) -> bool:
         hotel = Supplier.objects.create(name="Hotel Monasterio Cusco", kind=Supplier.Kind.HOTEL, country=peru)
         operator = Supplier.objects.create(name="Inka Trails Operador", kind=Supplier.Kind.OPERATOR, country=peru)
         insurer = Supplier.objects.create(name="Rímac Seguros", kind=Supplier.Kind.INSURER, country=peru)
-        ticket = _product("Boleto aéreo nacional", Product.Kind.AIR_TICKET, latam, "0")
+        # Sold on the airline's behalf: the fare is LATAM's, not the agency's revenue.
+        ticket = _product("Boleto aéreo nacional", Product.Kind.AIR_TICKET, latam, "0", Product.SoldOn.THIRD_PARTY)
         night = _product("Noche de hotel", Product.Kind.HOTEL, hotel, "18")
         tour = _product("Tour Machu Picchu (día completo)", Product.Kind.TOUR, operator, "18")
         insurance = _product("Seguro de viaje", Product.Kind.INSURANCE, insurer, "0")
@@ -137,8 +138,12 @@ def demo_agency_create(*, staff: User) -> bool:
     return True
 
 
-def _product(name: str, kind: str, supplier: Supplier | None, tax_rate: str) -> Product:
-    return Product.objects.create(name=name, kind=kind, supplier=supplier, default_tax_rate=Decimal(tax_rate))
+def _product(
+    name: str, kind: str, supplier: Supplier | None, tax_rate: str, sold_on: str = Product.SoldOn.OWN_ACCOUNT
+) -> Product:
+    return Product.objects.create(
+        name=name, kind=kind, supplier=supplier, default_tax_rate=Decimal(tax_rate), sold_on=sold_on
+    )
 
 
 def _client(name, kind, document_type, number, country, language="es") -> Client:

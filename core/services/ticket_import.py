@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, InvalidInput, NotFound, PayloadTooLarge
 from core.models import Client, Currency, ImportedTicket, Product, Sale, SaleItem, TicketDocument, TicketSegment, User
+from core.selectors.catalogs import ticket_airport_table
 from core.services.pdf_rendering import ticket_receipt_pdf_bytes
 from core.services.sales import ItemSpec, sale_create, sale_item_add, sale_item_remove, sale_item_reprice
 from core.services.task_dispatch import task_send_on_commit
@@ -194,10 +195,11 @@ def _claimable(ticket_id: int) -> QuerySet[ImportedTicket]:
 
 
 def _document_records(document: TicketDocument) -> list[dict]:
+    airports = ticket_airport_table()
     if document.file:
         with document.file.open("rb") as file:
-            return parse_document(file.read(), document.original_name)
-    return extract_data_from_text(document.text)
+            return parse_document(file.read(), document.original_name, airports=airports)
+    return extract_data_from_text(document.text, airports)
 
 
 def _original_number(document: TicketDocument, records: list[dict]) -> str:
@@ -400,18 +402,23 @@ def effective_record(parsed: dict | None, corrections: dict | None) -> dict:
 
 
 def ticket_retry(*, ticket_id: int) -> ImportedTicket:
-    """Queue a failed import (or one whose worker died) to be parsed again."""
+    """Queue a failed import (or one whose worker died, or one read in part,
+    for a parser that reads more now) to be parsed again; corrections stay on top."""
     stale = timezone.now() - STALE_PROCESSING_AFTER
     with transaction.atomic():
         retried = ImportedTicket.objects.filter(
-            Q(status=Status.ERROR) | Q(status=Status.PROCESSING, updated_at__lt=stale), pk=ticket_id
+            Q(status__in=[Status.ERROR, Status.NEEDS_REVIEW]) | Q(status=Status.PROCESSING, updated_at__lt=stale),
+            pk=ticket_id,
         ).update(status=Status.PENDING, error_message="", updated_at=timezone.now())
         ticket = ImportedTicket.objects.filter(pk=ticket_id).first()
         if ticket is None:
             raise NotFound(_("El boleto importado no existe."))
         if not retried:
             raise Conflict(
-                _("Solo se reintenta una importación con error; esta importación está en estado «%(status)s».")
+                _(
+                    "Solo se reintenta una importación con error o por revisar; "
+                    "esta importación está en estado «%(status)s»."
+                )
                 % {"status": ticket.get_status_display().lower()},
                 code="invalid_transition",
             )

@@ -11,20 +11,18 @@ import re
 from datetime import date
 
 from .common import (
-    SPANISH_MONTHS,
     collapse,
     given_first_to_record,
     header_date,
     header_value,
     hhmm,
-    infer_year,
     iso,
-    make_date,
     new_record,
     new_segment,
     parse_amount,
     ticket_digits,
 )
+from .vocabulary import infer_year, make_date, month_number
 
 # Code and name as the airlines' own e-mails name themselves.
 AIRLINES = {
@@ -118,7 +116,7 @@ def _spanish_date(line: str, issue: date | None) -> date | None:
     m = re.search(r"(\d{1,2})\s+de\s+([A-Za-zñÑ]+)(?:\s+de\s+(\d{4}))?", line, re.IGNORECASE)
     if not m:
         return None
-    month = SPANISH_MONTHS.get(m.group(2).upper())
+    month = month_number(m.group(2))
     if not month:
         return None
     if m.group(3):

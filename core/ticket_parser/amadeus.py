@@ -7,26 +7,38 @@ from collections import Counter
 from datetime import date
 
 from .common import (
-    MONTHS,
     clean_name,
     collapse,
     given_first_to_record,
     header_value,
-    infer_year,
     iso,
-    make_date,
     new_record,
     new_segment,
     parse_amount,
     strip_titles,
     ticket_digits,
 )
+from .vocabulary import MONTHS, infer_year, label_pattern, make_date, month_number, strip_accents
 
 COUPON = re.compile(
     r"^\s*\d{1,2}\s+(?P<status>[A-Z])(?P<board>[A-Z]{3})\s+(?P<carrier>[A-Z0-9]{2})\s*(?P<flight>\d{1,4})\s+"
     r"(?P<cls>[A-Z])\s+(?P<day>\d{2})(?P<mon>[A-Z]{3})(?P<time>\d{4})?\s+(?P<seg_status>[A-Z]{2})\b(?P<rest>.*)$"
 )
 BAGGAGE = re.compile(r"^(\d{1,3}(K|KG|P|PC)|NIL)$")
+# The CheckMyTrip e-mail's labels in Spanish, English and Portuguese.
+ISSUE_DATE = label_pattern("Fecha de emisión", "Issue date", "Date of issue", "Data de emissão")
+BOOKING_REF = label_pattern("Localizador de reserva", "Booking reference", "Reservation number",
+                            "Localizador da reserva", "Código de reserva")  # fmt: skip
+AIRLINE_REF = label_pattern("Localizador(es) de reserva de la aerolínea", "Airline booking reference(s)",
+                            "Airline booking reference", "Localizador(es) da companhia aérea")  # fmt: skip
+E_TICKET = label_pattern("Billete electrónico", "Electronic ticket", "E-ticket", "Bilhete eletrônico")
+CLASS = label_pattern("Clase", "Class", "Classe")
+BOOKING_STATUS = label_pattern("Estatus de la reserva", "Estado de la reserva", "Booking status", "Status da reserva")
+BAGGAGE_LABEL = label_pattern("Equipaje", "Baggage", "Bagagem", "Baggage allowance")
+TRAVELLER = re.compile(label_pattern("Viajero", "Traveller", "Traveler", "Passageiro", "Viajante", "Pasajero"),
+                       re.IGNORECASE)  # fmt: skip
+# Titles printed before a given-first name, in English, Spanish and Portuguese.
+TRAVELLER_TITLES = {"MR", "MRS", "MS", "MISS", "MSTR", "SR", "SRA", "SRTA", "SRITA", "DR", "DRA"}
 
 
 def parse(text: str) -> list[dict]:
@@ -128,15 +140,15 @@ def _parse_display(text: str) -> dict:
 def _parse_email(text: str) -> list[dict]:
     record = new_record("amadeus")
     lines = [line.strip() for line in text.split("\n")]
-    issue_m = re.search(r"Fecha de emisi[óo]n\s*:\s*(\d{1,2})([A-Z]{3})(\d{4})", text, re.IGNORECASE)
+    issue_m = re.search(rf"{ISSUE_DATE}\s*:\s*(\d{{1,2}})\s?([A-Z]{{3}})\s?(\d{{4}})", text, re.IGNORECASE)
     issue = None
-    if issue_m and issue_m.group(2).upper() in MONTHS:
-        issue = make_date(int(issue_m.group(1)), MONTHS[issue_m.group(2).upper()], int(issue_m.group(3)))
+    if issue_m and month_number(issue_m.group(2)):
+        issue = make_date(int(issue_m.group(1)), month_number(issue_m.group(2)), int(issue_m.group(3)))
     record["issue_date"] = iso(issue)
-    record["pnr"] = _value(text, r"(?<!aerol\wnea )Localizador de reserva\s*:\s*([A-Z0-9]{5,8})\b")
-    record["airline_pnr"] = _value(text, r"Localizador\(es\) de reserva de la aerol\wnea\s*:\s*([A-Z0-9]{5,8})\b")
+    record["pnr"] = _value(text, rf"(?i:(?<!airline ){BOOKING_REF})\s*:\s*([A-Z0-9]{{5,8}})\b")
+    record["airline_pnr"] = _value(text, rf"(?i:{AIRLINE_REF})\s*:\s*([A-Z0-9]{{5,8}})\b")
 
-    ticket = re.search(r"Billete electr\wnico\s+([A-Z0-9]{2})\s+(\d{3}-?\d{10})", text)
+    ticket = re.search(rf"(?i:{E_TICKET})\s+([A-Z0-9]{{2}})\s+(\d{{3}}-?\d{{10}})", text)
     ticket_code = ticket.group(1) if ticket else None
     record["ticket_number"] = ticket_digits(ticket.group(2)) if ticket else None
     record["passenger_name"] = _email_name(text, lines)
@@ -184,12 +196,13 @@ def _email_segment(carrier: str, flight: str, block: list[str], issue: date | No
     # `Caracas, (Simon Bolivar Intl)`: the city, without the airport in brackets.
     seg["origin"] = collapse(origin.split(", (")[0].split(" (")[0])
     seg["destination"] = collapse(destination.split(", (")[0].split(" (")[0])
+    seg["_origin_printed"], seg["_destination_printed"] = origin, destination
     joined = "\n".join(block)
-    cls = re.search(r"Clase\s*:.*\(([A-Z])\)", joined)
+    cls = re.search(rf"(?i:{CLASS})\s*:.*\(([A-Z])\)", joined)
     seg["booking_class"] = cls.group(1) if cls else None
-    status = re.search(r"Estatus de la reserva\s*:\s*(\S+)", joined)
+    status = re.search(rf"(?i:{BOOKING_STATUS})\s*:\s*(\S+)", joined)
     seg["status"] = status.group(1) if status else None
-    bag = re.search(r"Equipaje\s*:\s*(\S+)", joined)
+    bag = re.search(rf"(?i:{BAGGAGE_LABEL})\s*:\s*(\S+)", joined)
     seg["baggage"] = bag.group(1) if bag else None
     return seg
 
@@ -201,10 +214,11 @@ def _email_name(text: str, lines: list[str]) -> str | None:
     if m:
         return clean_name(m.group(1))
     # The body prints the traveller given-first (`Mr Tomas Viviana Romero Cabrera`).
-    if "Viajero" in lines:
-        idx = lines.index("Viajero")
+    traveller = next((i for i, line in enumerate(lines) if TRAVELLER.fullmatch(line)), None)
+    if traveller is not None:
+        idx = traveller
         for line in lines[idx + 1 : idx + 4]:
             words = line.upper().split()
-            if words and words[0] in {"MR", "MRS", "MS", "MISS", "MSTR"}:
+            if words and strip_accents(words[0]).rstrip(".") in TRAVELLER_TITLES:
                 return strip_titles(given_first_to_record(words[1:]))
     return None

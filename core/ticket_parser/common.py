@@ -6,17 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-MONTHS = {
-    "JAN": 1, "FEB": 2, "MAR": 3, "APR": 4, "MAY": 5, "JUN": 6,
-    "JUL": 7, "AUG": 8, "SEP": 9, "OCT": 10, "NOV": 11, "DEC": 12,
-    # Spanish abbreviations (Sabre, Copa)
-    "ENE": 1, "ABR": 4, "AGO": 8, "SET": 9, "DIC": 12,
-}  # fmt: skip
-
-SPANISH_MONTHS = {
-    "ENERO": 1, "FEBRERO": 2, "MARZO": 3, "ABRIL": 4, "MAYO": 5, "JUNIO": 6, "JULIO": 7,
-    "AGOSTO": 8, "SEPTIEMBRE": 9, "SETIEMBRE": 9, "OCTUBRE": 10, "NOVIEMBRE": 11, "DICIEMBRE": 12,
-}  # fmt: skip
+from .vocabulary import MONTHS, make_date
 
 TITLES = {"MR", "MRS", "MS", "MISS", "MSTR", "MSTER", "DR"}
 
@@ -90,34 +80,6 @@ def sum_amounts(amounts: list[str]) -> str | None:
     if not amounts:
         return None
     return f"{sum(Decimal(a) for a in amounts):.2f}"
-
-
-def infer_year(day: int, month: int, reference: date | None) -> date | None:
-    """The first date with this day and month on or after `reference` (the issue date)."""
-    if reference is None:
-        return None
-    for year in (reference.year, reference.year + 1):
-        try:
-            candidate = date(year, month, day)
-        except ValueError:
-            continue
-        if candidate >= reference:
-            return candidate
-    return None
-
-
-def make_date(day: int, month: int, year: int) -> date | None:
-    if year < 100:
-        year += 2000
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def month_number(name: str) -> int | None:
-    name = name.upper().rstrip(".")
-    return MONTHS.get(name[:3]) if name[:3] in MONTHS else SPANISH_MONTHS.get(name)
 
 
 def hhmm(raw: str | None) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .email_text import email_texts, looks_like_email
+from .email_text import decode_quoted_printable, email_texts, looks_like_email
 from .errors import UnreadableDocument
 from .html_text import html_to_text, looks_like_html
 from .pdf_text import pdf_to_text
@@ -42,9 +42,27 @@ def document_texts(data: bytes) -> Iterable[str]:
         return email_texts(data)
     if looks_like_html(text):
         return [html_to_text(text[:MAX_TEXT_CHARS])]
-    text = text[:MAX_TEXT_CHARS]
+    text = _quoted_printable_dump_decoded(text[:MAX_TEXT_CHARS])
     # A saved e-mail dump may carry the HTML part after the plain text.
     m = re.search(r"(?im)^[ \t]*<(html|!doctype)", text)
     if m and m.start() > 0:
         return [text[: m.start()], html_to_text(text[m.start() :])]
     return [text]
+
+
+QP_DECLARED = re.compile(r"(?im)^Content-Transfer-Encoding:[ \t]*quoted-printable[ \t]*$")
+QP_SOFT_BREAK = re.compile(r"=[ \t]*\n")
+
+
+def _quoted_printable_dump_decoded(text: str) -> str:
+    """A saved mail (headers pasted above its body) whose body is still quoted-printable,
+    decoded: its fields would otherwise keep `=` soft breaks and `=3D` escapes."""
+    declared = QP_DECLARED.search(text)
+    if not declared or not QP_SOFT_BREAK.search(text, declared.end()):
+        return text
+    body = decode_quoted_printable(text[declared.end() :].encode("utf-8"))
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = body.decode("cp1252", errors="replace")
+    return text[: declared.end()] + decoded

@@ -6,6 +6,7 @@ Transfer encodings (base64, quoted-printable) and charsets are handled by the st
 
 from __future__ import annotations
 
+import binascii
 import email
 import re
 from collections.abc import Iterator
@@ -22,16 +23,37 @@ KEPT_HEADERS = ("Subject", "From", "Date")
 # decoded: `decode_header` is quadratic in their number, and a real Subject,
 # From or Date is far shorter (RFC 5322 lines stop at 998).
 MAX_HEADER_CHARS = 2000
+SOFT_BREAK_PADDED = re.compile(rb"=[ \t]+(?=\r?\n)")
 # A plain part shorter than this is taken as a "see the HTML version" stub.
 MIN_PLAIN_CHARS = 200
 
 
 def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True) or b""
+    if part.get("Content-Transfer-Encoding", "").strip().lower() == "quoted-printable":
+        payload = decode_quoted_printable(_raw_payload(part))
+    else:
+        payload = part.get_payload(decode=True) or b""
     try:
         return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
     except LookupError:  # a charset Python does not know
         return payload.decode("latin-1", errors="replace")
+
+
+def _raw_payload(part: Message) -> bytes:
+    raw = part.get_payload(decode=False)
+    if not isinstance(raw, str):
+        return b""
+    try:  # the parser keeps 8-bit bytes as surrogates: these give them back
+        return raw.encode("ascii", errors="surrogateescape")
+    except UnicodeEncodeError:
+        return raw.encode("utf-8", errors="replace")
+
+
+def decode_quoted_printable(data: bytes) -> bytes:
+    """Quoted-printable bytes decoded, soft line breaks included when the mail's
+    transport left spaces after the `=` (RFC 2045 says to drop them; the standard
+    decoder keeps the `=` and the break, and a name split there came out broken)."""
+    return binascii.a2b_qp(SOFT_BREAK_PADDED.sub(b"=", data))
 
 
 def _header_block(msg: Message) -> str:

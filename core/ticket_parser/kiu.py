@@ -12,14 +12,11 @@ import re
 from datetime import date
 
 from .common import (
-    MONTHS,
     block_between,
     clean_name,
     collapse,
     header_value,
-    infer_year,
     iso,
-    make_date,
     new_record,
     new_segment,
     parse_amount,
@@ -27,6 +24,7 @@ from .common import (
     sum_amounts,
     ticket_digits,
 )
+from .vocabulary import MONTHS, infer_year, make_date
 
 AMOUNT = r"\d{1,3}(?:,\d{3})+\.\d{2}|\d+\.\d{2}"
 # `30.826A` is 30.82 + tax code 6A: amounts always print two decimals.
@@ -40,6 +38,7 @@ SEG_TAIL = re.compile(
 SEG_LINE = re.compile(r"^\s{0,4}(?P<origin>\S.*?)\s*(?P<tail>[A-Z0-9]{2}\s?\d{1,4}\s*[A-Z]\s+\d{1,2}[A-Z]{3}.*)$")
 BAGGAGE = re.compile(r"^(\d{1,3}(K|KG|P|PC|L)|NIL)$")
 MAX_LINE = 240
+NEXT_FIELD = re.compile(r"\s(?:FOID|RIF|D\.IDENTIDAD|ISSUE|TICKET|BOOKING|OFFICE|TELEPHONE|MAIL INFO)\b.*$")
 RECEIPT_START = re.compile(r"(?m)^.*PASSENGER ITINERARY RECEIPT.*$")
 
 
@@ -98,6 +97,9 @@ def _passenger_name(text: str, subject: str | None) -> str | None:
     body = _field(text, r"(?<![A-Z])NAME(?:/NOMBRE)?[ \t]*:[ \t]*(\S.*)$")
     # Anything printed after a wide gap on the same line is another field.
     body = collapse(re.split(r"\s{2,}", body.strip())[0].upper()) if body else None
+    # From an HTML part the gap is gone: the next field's label ends the name, and a
+    # name holds no digits (`SURNAME/GIVEN 1`: a character of the next line).
+    body = collapse(re.split(r"\s+(?=\S*\d)", NEXT_FIELD.split(body)[0])[0].rstrip("= ")) if body else None
     full = None
     if subject:
         m = re.search(r"RECEIPT\s*-\s*(.+)$", subject.upper())
@@ -105,6 +107,9 @@ def _passenger_name(text: str, subject: str | None) -> str | None:
     # The body cuts long names at its column width; the subject prints them in full.
     # A subject naming someone else (hand-forwarded mail) does not start with the body.
     if full and "/" in full and (not body or (full.startswith(body) and len(full) > len(body))):
+        return clean_name(full)
+    # A character that slipped in from the next line (`SURNAME/GIVEN 1`) is not part of the name.
+    if full and body and body.startswith(full + " ") and len(body) - len(full) <= 3:
         return clean_name(full)
     return clean_name(body) if body else None
 

@@ -37,6 +37,16 @@ class SaleCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     items = SaleItemInputSerializer(many=True, required=False, default=list)
 
+    def validate_currency(self, currency: Currency) -> Currency:
+        # A retired currency (VEF, VEB) is kept for the tickets that still print
+        # it, which are sold in it on import; a new sale is priced in a current one.
+        if currency.historic:
+            raise serializers.ValidationError(
+                _("%(code)s es una moneda retirada: solo la usan los boletos que aún la imprimen.")
+                % {"code": currency.code}
+            )
+        return currency
+
 
 class PaymentInputSerializer(serializers.Serializer):
     amount = money()

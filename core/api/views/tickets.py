@@ -1,6 +1,7 @@
 """Imported airline tickets: upload, follow, correct, retry, download the
 receipt. Staff only."""
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -78,10 +79,14 @@ class ImportedTicketViewSet(StaffViewSet, mixins.ListModelMixin):
 
     def create(self, request):
         data = validated_input(serializers.TicketUploadSerializer, request)
-        ticket = ticket_import.ticket_import_create(
-            uploaded_by=request.user, file=data.get("file"), text=data.get("text")
-        )
-        return Response(self._detail(ticket.pk), status=status.HTTP_202_ACCEPTED)
+        # The answer is read before the commit sends the task: a fast worker
+        # would otherwise have claimed the row, and the answer say `processing`.
+        with transaction.atomic():
+            ticket = ticket_import.ticket_import_create(
+                uploaded_by=request.user, file=data.get("file"), text=data.get("text")
+            )
+            body = self._detail(ticket.pk)
+        return Response(body, status=status.HTTP_202_ACCEPTED)
 
     def partial_update(self, request, pk=None):
         data = validated_input(serializers.TicketCorrectionSerializer, request)

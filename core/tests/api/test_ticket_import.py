@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.models import Client, ImportedTicket, Sale, SaleItem, TicketSegment
+from core.models import Airport, Client, Country, ImportedTicket, Sale, SaleItem, TicketSegment
 from core.services import ticket_import
 from core.tasks import process_ticket_async
 from core.tests.factories import (
@@ -23,6 +23,7 @@ from core.tests.ticket_parser.test_hostile_documents import pdf_of_nested_forms
 
 CORPUS = Path(__file__).parents[1] / "ticket_parser" / "corpus"
 DOCUMENTS = sorted(p for p in CORPUS.iterdir() if p.suffix in {".eml", ".txt", ".html", ".pdf"})
+LAYOUTS = Path(__file__).parents[1] / "ticket_parser" / "layouts"
 URL = "/api/boletos-importados/"
 
 INVOICE_TEXT = """FACTURA N. 000123
@@ -304,8 +305,43 @@ def test_the_sale_item_is_priced_at_the_printed_total(staff_client, currencies, 
     assert item.unit_price == Decimal("11327.77")
     assert item.tax_amount == Decimal("12722.24")
     assert item.total == Decimal("24050.01")
-    assert item.description.startswith("Boleto 0520270619934 · CORDERO/ROBERTO · MARACAIBO–CARACAS")
+    # Places printed by name are shown by the codes the airports catalog gives them.
+    assert item.description.startswith("Boleto 0520270619934 · CORDERO/ROBERTO · MAR–CCS")
     assert item.sale.client.document_type == Client.DocumentType.PASSPORT
+
+
+@pytest.mark.django_db
+def test_a_layout_no_parser_knows_is_imported_for_review_with_what_it_prints(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    import_file(staff_client, django_capture_on_commit_callbacks, LAYOUTS / "210_unknown.txt")
+
+    ticket = ImportedTicket.objects.get()
+    assert ticket.status == ImportedTicket.Status.NEEDS_REVIEW
+    assert ticket.missing_fields == ["fare"]
+    assert (ticket.ticket_number, ticket.pnr, ticket.passenger_name) == (
+        "9962101234567",
+        "ZPQ7RM",
+        "ROJAS PEREZ/CAMILA",
+    )
+    assert (ticket.total, ticket.fare) == (Decimal("1210.50"), None)
+    assert [s.flight_number for s in ticket.segments.order_by("position")] == ["072", "071"]
+    assert not SaleItem.objects.filter(imported_ticket=ticket).exists()
+
+
+@pytest.mark.django_db
+def test_places_printed_by_name_get_their_codes_from_the_airports_catalog(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    venezuela = Country.objects.create(code="VE", alpha3="VEN", name_es="Venezuela", name_en="Venezuela")
+    Airport.objects.create(iata_code="CCS", name="Simón Bolívar International", city_name="Caracas", country=venezuela)
+
+    import_file(staff_client, django_capture_on_commit_callbacks, CORPUS / "007_kiu.eml")
+
+    segment = TicketSegment.objects.get()
+    # Caracas is in the catalog; Maracaibo is not, so it stays a name (no code is guessed).
+    assert (segment.origin, segment.origin_code) == ("MARACAIBO", "")
+    assert (segment.destination, segment.destination_code) == ("CARACAS", "CCS")
 
 
 @pytest.mark.django_db

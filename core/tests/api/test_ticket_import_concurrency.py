@@ -1,5 +1,6 @@
 """Two workers on one ticket at once (PostgreSQL, real threads, one database
-connection each): one sale item, one parse, one first import of a number.
+connection each): one sale item, one parse, one first import of a number, and
+a price correction never lands on a sale confirmed meanwhile.
 
 Each guarantee has a control that runs the same scenario with the guard
 switched off in `core.services.ticket_import` (its named seam monkeypatched)
@@ -7,13 +8,15 @@ and shows what the guard prevents."""
 
 import time
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from core.exceptions import Conflict
 from core.models import ImportedTicket, Sale, SaleItem, WebhookEvent
-from core.services import ticket_import
+from core.services import sales, ticket_import
 from core.tests.concurrency import Outcomes, in_lockstep, run_at_once
 from core.tests.factories import CurrencyFactory, UserFactory
 
@@ -204,3 +207,45 @@ def test_control_without_recognising_the_repeat_one_upload_fails(two_uploads_of_
     failed = next(row for row in rows if row.status == Status.ERROR)
     assert failed.error_message.startswith("Error inesperado")
     assert all(row.duplicate_of_id is None for row in rows)
+
+
+# --- a price correction and the sale's confirmation at once ----------------------------------
+
+
+def _correction_and_confirmation_at_once(ticket: ImportedTicket) -> tuple[Outcomes, Sale]:
+    """Staff correct the fare while someone confirms the ticket's sale. Returns
+    the outcomes (correction, confirmation) and the sale as it ends."""
+    item = ticket_import.ticket_sale_item_ensure(ticket_id=ticket.pk)
+    outcomes = run_at_once(
+        [
+            lambda: ticket_import.ticket_correct(ticket_id=ticket.pk, corrections={"fare": "20.34", "total": "75.00"}),
+            lambda: sales.sale_confirm(sale_id=item.sale_id),
+        ]
+    )
+    return outcomes, Sale.objects.get(pk=item.sale_id)
+
+
+def test_a_confirmed_sale_keeps_the_price_it_was_confirmed_at(parsed_ticket):
+    outcomes, sale = _correction_and_confirmation_at_once(parsed_ticket)
+
+    confirmed = outcomes.results[1]
+    assert sale.status == Sale.Status.CONFIRMED
+    # Either the correction came first and was confirmed with the sale, or it
+    # came second and was refused: the price confirmed is the price kept.
+    assert confirmed.total == sale.total == SaleItem.objects.get(sale=sale).total
+    assert [type(error) for error in outcomes.raised] in ([], [Conflict])
+
+
+def _unlocked_sale(sale_id: int) -> Sale:
+    return Sale.objects.select_related("currency").get(pk=sale_id)
+
+
+def test_control_without_the_sale_lock_a_correction_reprices_a_confirmed_sale(parsed_ticket, monkeypatch):
+    monkeypatch.setattr(sales, "_locked_sale", in_lockstep(_unlocked_sale, parties=WORKERS))
+
+    outcomes, sale = _correction_and_confirmation_at_once(parsed_ticket)
+
+    # Both read the sale as a draft: it was confirmed at 65.00 and then repriced.
+    assert outcomes.raised == []
+    assert outcomes.results[1].total == Decimal("65.00")
+    assert (sale.status, sale.total) == (Sale.Status.CONFIRMED, Decimal("75.00"))

@@ -9,9 +9,10 @@ import pytest
 from core.models import Currency, ImportedTicket, Sale, SaleItem
 from core.models.webhooks import WebhookEvent
 from core.services import ticket_import
+from core.services.accounting import chart_of_accounts_load
 from core.services.catalog_loading import load_currencies
 from core.tests.api.test_ticket_import import CORPUS, URL, import_file
-from core.tests.factories import CurrencyFactory
+from core.tests.factories import ClientFactory, CurrencyFactory, InvoiceSeriesFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,24 @@ def test_corrections_that_complete_the_price_make_it_parsed_and_sold_at_that_pri
     assert (item.unit_price, item.tax_amount, item.total) == (Decimal("350.00"), Decimal("62.50"), Decimal("412.50"))
     assert item.sale.currency.code == "USD"
     assert staff_client.get(f"{URL}{ticket_id}/").json()["pdf_ready"] is True
+
+
+def test_a_ticket_to_review_is_parsed_again_on_retry_keeping_its_corrections(
+    staff_client, currencies, django_capture_on_commit_callbacks
+):
+    ticket_id = import_file(staff_client, django_capture_on_commit_callbacks, UNPRICED)["id"]
+    staff_client.patch(f"{URL}{ticket_id}/", {"corrections": {"fare": "350"}}, format="json")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.post(f"{URL}{ticket_id}/retry/").status_code == 202
+
+    again = staff_client.get(f"{URL}{ticket_id}/").json()
+    assert (again["status"], again["missing_fields"], again["fare"]) == (
+        "needs_review",
+        ["total", "currency"],
+        "350.00",
+    )
+    assert ImportedTicket.objects.get(pk=ticket_id).attempts == 2
 
 
 def test_a_partial_record_from_the_parser_lists_what_it_could_not_read(
@@ -179,3 +198,30 @@ def test_a_ticket_in_a_retired_currency_is_sold_in_it(staff_client, django_captu
     item = SaleItem.objects.select_related("sale__currency").get(pk=detail["sale_item"])
     assert item.sale.currency == vef
     assert item.total == Decimal("1882.66")
+    # …and it is sold like any other: confirmed, invoiced and paid in VEF.
+    chart_of_accounts_load()
+    InvoiceSeriesFactory(code="F001")
+    assert staff_client.post(f"/api/ventas/{item.sale_id}/confirm/").status_code == 200
+    invoice = staff_client.post("/api/facturas/", {"sale": item.sale_id, "series": "F001"}).json()
+    assert (invoice["currency_sign"], invoice["total"]) == ("VEF", "1882.66")
+    assert invoice["total_in_words"] == "SON: MIL OCHOCIENTOS OCHENTA Y DOS CON 66/100 BOLÍVARES FUERTES"
+    payment = staff_client.post(
+        f"/api/ventas/{item.sale_id}/payments/", {"amount": "1882.66", "method": "cash", "paid_on": "2014-05-02"}
+    )
+    assert payment.status_code == 201
+    assert staff_client.get(f"/api/ventas/{item.sale_id}/").json()["balance_due"] == "0.00"
+
+
+def test_a_new_sale_is_not_priced_in_a_retired_currency(staff_client):
+    load_currencies()
+    client = ClientFactory()
+
+    refused = staff_client.post("/api/ventas/", {"client": client.pk, "currency": "VEF"}, format="json")
+    current = staff_client.post("/api/ventas/", {"client": client.pk, "currency": "VES"}, format="json")
+
+    assert refused.status_code == 400
+    assert "retirada" in refused.json()["errors"]["currency"][0]
+    assert current.status_code == 201
+    listed = [row["code"] for row in staff_client.get("/api/monedas/").json()]
+    # Current currencies are listed first; the historic ones after them, marked.
+    assert listed[-2:] == ["VEB", "VEF"]

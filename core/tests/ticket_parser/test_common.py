@@ -10,10 +10,10 @@ from core.ticket_parser.common import (
     clean_name,
     given_first_to_record,
     hhmm,
-    infer_year,
     parse_amount,
     strip_document_prefix,
 )
+from core.ticket_parser.vocabulary import infer_year
 
 
 @pytest.mark.parametrize(

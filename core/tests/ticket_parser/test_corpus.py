@@ -80,6 +80,7 @@ def test_extract_data_from_text_reads_a_plain_receipt() -> None:
     assert [s["destination"] for s in record["segments"]] == ["MUN", "CCS"]
 
 
+@pytest.mark.django_db  # the command reads the airports catalog
 def test_command_prints_a_list_for_several_tickets(capsys: pytest.CaptureFixture[str]) -> None:
     Command().run_from_argv(["manage.py", "parse_ticket", str(CORPUS / "056_copa.txt"), "--json"])
     printed = json.loads(capsys.readouterr().out)
@@ -87,6 +88,7 @@ def test_command_prints_a_list_for_several_tickets(capsys: pytest.CaptureFixture
     assert [r["passenger_name"] for r in printed] == ["FLORES/NORA", "GALINDO/OSCAR"]
 
 
+@pytest.mark.django_db  # the command reads the airports catalog
 def test_command_prints_one_object_for_one_ticket(capsys: pytest.CaptureFixture[str]) -> None:
     Command().run_from_argv(["manage.py", "parse_ticket", str(CORPUS / "001_kiu.eml"), "--json"])
     printed = json.loads(capsys.readouterr().out)

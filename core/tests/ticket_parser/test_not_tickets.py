@@ -76,6 +76,7 @@ def test_ticket_labels_without_ticket_data_are_not_a_record() -> None:
         parse_document(text)
 
 
+@pytest.mark.django_db  # the command reads the airports catalog
 def test_command_fails_with_a_message(tmp_path) -> None:
     path = tmp_path / "invoice.txt"
     path.write_bytes(INVOICE)
