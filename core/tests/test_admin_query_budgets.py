@@ -2,7 +2,7 @@
 (session, user, count, rows, and a filter's choices), with 50 rows of its
 model. The test walks the admin's registry, so a page added later is
 covered without editing it; rows are made here for the platform's models
-(the rentals app checks its own pages with its own rows)."""
+(the apps on it check their own pages with their own rows)."""
 
 import datetime
 from decimal import Decimal
@@ -142,8 +142,13 @@ ROWS_OF = {
 REGISTERED = sorted(model._meta.label_lower for model in admin.site._registry)
 
 
+# The apps whose pages this test makes rows for; the apps built on the
+# platform (bookings, chat) check their own pages with their own rows.
+PLATFORM_APPS = {"core", "auth", "django_celery_beat"}
+
+
 def test_every_platform_page_has_rows_made_for_it():
-    platform = [label for label in REGISTERED if not label.startswith("bookings.")]
+    platform = [label for label in REGISTERED if label.split(".")[0] in PLATFORM_APPS]
 
     assert sorted(set(platform) - set(ROWS_OF)) == []
 
