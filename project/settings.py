@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "core",
     "bookings",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -484,3 +485,14 @@ if _missing_payment and not DEBUG:
 ANALYTICS_BUFFER = env.str("ANALYTICS_BUFFER", default="auto")
 if ANALYTICS_BUFFER not in ("auto", "redis", "database"):
     raise ImproperlyConfigured("ANALYTICS_BUFFER must be auto, redis or database")
+
+# --- chat ---------------------------------------------------------------------------
+
+# Messages a user may send per minute before a 429 (a fixed one-minute window in the cache).
+CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=30)
+# How long after sending a message its sender may still delete it.
+CHAT_DELETE_WINDOW_MINUTES = env.int("CHAT_DELETE_WINDOW_MINUTES", default=15)
+# "Online" lasts this long after a heartbeat (clients send one about every 60 s).
+CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
+# Messages to an offline user within this window become one push.
+CHAT_PUSH_COLLAPSE_SECONDS = env.int("CHAT_PUSH_COLLAPSE_SECONDS", default=30)
