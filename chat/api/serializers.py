@@ -3,7 +3,7 @@ shape), the rules are in chat.services; what it gets back is shaped here."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from bookings.api.booking_serializers import StrictInputSerializer
@@ -212,12 +212,15 @@ class MessageSerializer(serializers.ModelSerializer):
         return "sent"
 
 
+# A page object, not a list of them (the schema would say an array for a list action).
+@extend_schema_serializer(many=False)
 class TimelineSerializer(serializers.Serializer):
     results = MessageSerializer(many=True)
     before = serializers.IntegerField(allow_null=True, help_text="Older messages: ?before= this id (null: none).")
     after = serializers.IntegerField(allow_null=True, help_text="Newer messages: ?after= this id.")
 
 
+@extend_schema_serializer(many=False)
 class InboxPageSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True)
     results = ConversationSerializer(many=True)
