@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,13 +127,15 @@ class AsgiServer:
 
     def __init__(self, env: dict[str, str]) -> None:
         self.port = free_port()
+        # A file, not a pipe: a server that logs much must never block on it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "project.asgi:application", *asgi_server_options(self.port)],
             cwd=ROOT,
             env={**os.environ, **env},
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     @property
@@ -143,7 +146,8 @@ class AsgiServer:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited: {self.process.stderr.read().decode()[-3000:]}")
+                self.log.seek(0)
+                raise RuntimeError(f"uvicorn exited: {self.log.read().decode(errors='replace')[-3000:]}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return
@@ -158,7 +162,7 @@ class AsgiServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self.process.stderr.close()
+        self.log.close()
 
 
 def asgi_server_options(port: int) -> list[str]:
