@@ -171,7 +171,7 @@ def plans() -> int:
     from core.models import User
 
     host = User.objects.filter(username="bench-chat-host-0").get()
-    page = inbox(user=host)[:51]
+    page = inbox(user=host, size=51)
     print("-- a host's inbox, a page of 50 (+1 to know there is more):")
     print(page.explain(analyze=True))
     conversation = Conversation.objects.filter(host=host).order_by("id").first()
