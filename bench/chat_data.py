@@ -87,6 +87,8 @@ def seed(hosts: int, guests: int, messages_each: int) -> int:
     host_ids = [user.pk for user in host_users]
     seeded = time.monotonic()
     with connection.cursor() as cursor:
+        # A million rows take longer than a request may (DB_STATEMENT_TIMEOUT_MS).
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute(
             """
             INSERT INTO chat_conversation (guest_id, host_id, listing_id, created_at, last_message_at,
