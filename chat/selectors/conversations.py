@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 
@@ -126,7 +127,13 @@ def inbox(
 
     as_guest = first_of(Conversation.objects.filter(guest=user, guest_archived=archived))
     as_host = first_of(Conversation.objects.filter(host=user, host_archived=archived))
-    page = Conversation.objects.filter(Q(pk__in=as_guest) | Q(pk__in=as_host))
+    if connection.features.supports_slicing_ordering_in_compound:
+        # PostgreSQL: one list of at most 2 × size ids, which the planner
+        # sizes right (an OR of the two makes it expect thousands of rows
+        # and hash the whole message table for the last messages).
+        page = Conversation.objects.filter(pk__in=as_guest.union(as_host, all=True))
+    else:  # SQLite cannot limit the parts of a UNION
+        page = Conversation.objects.filter(Q(pk__in=as_guest) | Q(pk__in=as_host))
     return _detailed(page, user).order_by("-last_message_at", "-id")[:size]
 
 
