@@ -134,7 +134,11 @@ def fanout_measure(
             f"ws://127.0.0.1:{servers[n % processes].port}/ws/chat/?token={key}" for n, (_, key) in enumerate(users)
         ]
         pairs = [[users[n][0], users[n + 1][0]] for n in range(0, clients, 2)]
-        return asyncio.run(_measure(env, urls, pairs, messages, rate))
+        figures = asyncio.run(_measure(env, urls, pairs, messages, rate))
+        if figures["ws_received"] < figures["ws_expected"]:
+            for server in servers:
+                print(f"uvicorn on port {server.port}:\n{server.log_tail()}", file=sys.stderr)
+        return figures
     finally:
         for server in servers:
             server.stop()
@@ -144,29 +148,25 @@ async def _measure(env: BenchEnvironment, urls: list[str], pairs: list[list[int]
     latencies: list[float] = []
     connected = 0
     all_connected = asyncio.Event()
-    done = asyncio.Event()
+    sockets = []
     opening = asyncio.Semaphore(50)
 
     async def client(url: str) -> None:
         nonlocal connected
         async with opening:
             websocket = await connect(url, open_timeout=60, max_queue=None)
-        async with websocket:
-            hello = json.loads(await websocket.recv())
-            if hello["type"] != "hello":
-                raise BenchError(f"socket refused: {hello}")
-            connected += 1
-            if connected == len(urls):
-                all_connected.set()
-            while not done.is_set():
-                try:
-                    text = await asyncio.wait_for(websocket.recv(), timeout=0.5)
-                except TimeoutError:
-                    continue
-                arrived = time.time()
-                frame = json.loads(text)
-                if frame["type"] == "message.created":
-                    latencies.append((arrived - frame["payload"]["sent_at"]) * 1000)
+        sockets.append(websocket)
+        hello = json.loads(await websocket.recv())
+        if hello["type"] != "hello":
+            raise BenchError(f"socket refused: {hello}")
+        connected += 1
+        if connected == len(urls):
+            all_connected.set()
+        async for text in websocket:
+            arrived = time.time()
+            frame = json.loads(text)
+            if frame["type"] == "message.created":
+                latencies.append((arrived - frame["payload"]["sent_at"]) * 1000)
 
     tasks = [asyncio.create_task(client(url)) for url in urls]
     try:
@@ -193,7 +193,7 @@ async def _measure(env: BenchEnvironment, urls: list[str], pairs: list[list[int]
     deadline = time.monotonic() + 10
     while len(latencies) < expected and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    done.set()
+    await asyncio.gather(*(websocket.close() for websocket in sockets))
     await asyncio.gather(*tasks, return_exceptions=True)
     ordered = sorted(latencies)
     return {
@@ -260,6 +260,10 @@ class _AsgiServer:
                 return
             time.sleep(0.1)
         raise BenchError("uvicorn did not start")
+
+    def log_tail(self, characters: int = 3000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-characters:]
 
     def stop(self) -> None:
         if self.process.poll() is None:

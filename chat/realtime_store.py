@@ -14,6 +14,7 @@ set of the user's last CHAT_EVENT_LOG_LENGTH frames scored by sequence,
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -110,7 +111,7 @@ class RedisStore:
         pipe.zremrangebyscore(key, "-inf", now)
         pipe.zadd(key, {connection_id: now + settings.CHAT_CONNECTION_TTL_SECONDS})
         pipe.zcard(key)
-        pipe.expire(key, settings.CHAT_CONNECTION_TTL_SECONDS)
+        pipe.expire(key, math.ceil(settings.CHAT_CONNECTION_TTL_SECONDS))
         return pipe.execute()[2] - 1
 
     def connection_drop(self, user_id: int, connection_id: str) -> int:
