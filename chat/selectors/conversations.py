@@ -120,14 +120,38 @@ def inbox(
     return conversations
 
 
+# What a client is shown of a conversation: its own columns, the listing's
+# title and the last message (not the listing's description or search
+# vector, which would travel with every row).
+SHOWN_FIELDS = [
+    *(field.name for field in Conversation._meta.concrete_fields),
+    "listing__id",
+    "listing__title",
+    *(f"last_message__{name}" for name in ("id", "sender", "body", "attachment", "created_at", "deleted_at")),
+]
+
+
 def _detailed(conversations: QuerySet[Conversation], user: User) -> QuerySet[Conversation]:
     return (
-        conversations.select_related(
-            "guest", "host", "listing", "last_message", "guest__chat_presence", "host__chat_presence"
-        )
+        conversations.select_related("listing", "last_message")
+        .only(*SHOWN_FIELDS)
         .annotate(my_last_read_id=_my_read_cursor(user))
         .annotate(unread_count=_unread_count(user))
     )
+
+
+def people_of(conversations: list[Conversation]) -> dict[int, User]:
+    """The participants of these conversations with their last-seen rows,
+    by id: one query whatever the number of conversations."""
+    ids = {person for conversation in conversations for person in (conversation.guest_id, conversation.host_id)}
+    if not ids:
+        return {}
+    people = (
+        User.objects.filter(pk__in=ids)
+        .select_related("chat_presence")
+        .only("id", "username", "first_name", "last_name", "chat_presence__last_seen_at")
+    )
+    return {person.pk: person for person in people}
 
 
 def unread_total(*, user: User) -> int:

@@ -71,8 +71,7 @@ def message_send(
     flagged = bool(body) and _shares_contact_details(body) and not _booked_together(conversation)
     recipient_id = conversation.host_id if user.pk == conversation.guest_id else conversation.guest_id
     with transaction.atomic():
-        # The conversation's row, held to the commit: ids grow in commit order.
-        Conversation.objects.select_for_update().filter(pk=conversation.pk).first()
+        conversation_turn_take(conversation.pk)
         message = Message(
             conversation=conversation, sender=user, body=body, client_id=client_id, flagged_for_review=flagged
         )
@@ -88,14 +87,7 @@ def message_send(
             if earlier is None:
                 raise
             return _retried(earlier, conversation), False
-        mine, theirs = side_of(user, conversation), side_of(User(pk=recipient_id), conversation)
-        Conversation.objects.filter(pk=conversation.pk).update(
-            last_message=message,
-            last_message_at=message.created_at,
-            # The sender has read what they wrote; the recipient sees it come back.
-            **{f"{mine}_last_read_id": message.pk, f"{mine}_last_delivered_id": message.pk},
-            **{f"{theirs}_archived": False},
-        )
+        _conversation_advance(conversation, message)
         if image is not None:
             task_send_on_commit("chat.process_attachment", message.pk)
         if flagged:
@@ -108,6 +100,28 @@ def message_send(
         if not user_has_live_connection(recipient_id):
             push_schedule(conversation_id=conversation.pk, recipient_id=recipient_id)
     return message, True
+
+
+def _conversation_advance(conversation: Conversation, message: Message) -> None:
+    """The conversation after a new message: its last message, the sender's
+    cursors on it (they have read what they wrote), the recipient's copy
+    back from the archive."""
+    mine = "guest" if message.sender_id == conversation.guest_id else "host"
+    theirs = "host" if mine == "guest" else "guest"
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message=message,
+        last_message_at=message.created_at,
+        **{f"{mine}_last_read_id": message.pk, f"{mine}_last_delivered_id": message.pk},
+        **{f"{theirs}_archived": False},
+    )
+
+
+def conversation_turn_take(conversation_id: int) -> None:
+    """Hold the conversation's row until the commit, before the message is
+    inserted: its sends commit one at a time in the order they take their
+    ids, so a reader that saw a message has seen every older one, and a read
+    cursor never passes a message that was not there to read."""
+    Conversation.objects.select_for_update().filter(pk=conversation_id).first()
 
 
 def _retried(earlier: Message, conversation: Conversation) -> Message:

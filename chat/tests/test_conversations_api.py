@@ -89,7 +89,9 @@ def test_someone_else_gets_a_404_on_every_route():
         assert response.json()["code"] == "not_found"
     message.refresh_from_db()
     talk.refresh_from_db()
-    assert message.deleted_at is None and not talk.guest_archived and talk.host_last_read_id == 0
+    assert message.deleted_at is None
+    assert not talk.guest_archived
+    assert talk.host_last_read_id == 0
 
 
 def test_an_unknown_conversation_is_a_404_on_every_route():
@@ -111,7 +113,8 @@ def test_staff_read_any_conversation_logged_but_do_not_write_to_it(caplog):
         timeline = staff.get(f"/api/conversations/{talk.pk}/messages/")
     written = staff.post(f"/api/conversations/{talk.pk}/messages/", {"body": "hola"}, format="json")
 
-    assert shown.status_code == 200 and shown.json()["other"] is None
+    assert shown.status_code == 200
+    assert shown.json()["other"] is None
     assert [m["body"] for m in timeline.json()["results"]] == ["¿Hay estacionamiento?"]
     assert f"read conversation {talk.pk} for support" in caplog.text
     assert written.status_code == 404
