@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
@@ -271,18 +272,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
         the token still valid (a revoked or expired one closes the socket)."""
         interval = settings.CHAT_CONNECTION_TTL_SECONDS / 3
         while True:
-            await asyncio.sleep(interval)
+            # Jittered: sockets opened together do not renew together.
+            await asyncio.sleep(interval * random.uniform(0.75, 1))
             try:
-                if await database_sync_to_async(_authenticate)(self.token_key) is None:
+                if not await database_sync_to_async(self._still_allowed)():
                     await self._refuse()
                     return
-                await _in_thread(realtime_store().connection_touch)(self.user.pk, self.channel_name)
-                await database_sync_to_async(presence_touch)(user=self.user)
+                last_seq = await _in_thread(realtime_store().connection_renew)(self.user.pk, self.channel_name)
                 # An event the layer lost with none after it to reveal the gap.
-                if await _in_thread(realtime_store().sequence_last)(self.user.pk) > self.last_seq:
+                if last_seq > self.last_seq:
                     await self._catch_up()
             except Exception:
                 logger.warning("chat socket: keep-alive of user %s failed", self.user.pk, exc_info=True)
+
+    def _still_allowed(self) -> bool:
+        """The token still valid (then the user is still online)."""
+        if _authenticate(self.token_key) is None:
+            return False
+        presence_touch(user=self.user)
+        return True
 
     async def _refuse(self) -> None:
         with translation.override(self.language):
