@@ -120,6 +120,9 @@ def test_bad_frames_get_an_error_frame_and_the_socket_stays_open():
             "conversation too big": '{"type": "typing", "conversation": 99999999999999999999}',
             "unknown conversation": '{"type": "typing", "conversation": 999999}',
             "someone else's conversation": f'{{"type": "typing", "conversation": {other_pair.conversation.pk}}}',
+            "delivered in someone else's conversation": (
+                f'{{"type": "delivered", "conversation": {other_pair.conversation.pk}, "message": 1}}'
+            ),
             "negative since": '{"type": "resume", "since": -1}',
             "delivered without message": f'{{"type": "delivered", "conversation": {pair.conversation.pk}}}',
             "delivered of a message not in it": (
@@ -142,6 +145,7 @@ def test_bad_frames_get_an_error_frame_and_the_socket_stays_open():
             "conversation too big": ("error", "invalid_frame"),
             "unknown conversation": ("error", "not_found"),
             "someone else's conversation": ("error", "not_found"),
+            "delivered in someone else's conversation": ("error", "not_found"),
             "negative since": ("error", "invalid_frame"),
             "delivered without message": ("error", "invalid_frame"),
             "delivered of a message not in it": ("error", "unknown_message"),
