@@ -40,6 +40,7 @@ from pathlib import Path
 
 from bench.bookings import drop_database
 from bench.catalog import prepare_catalogs
+from bench.cpu import idle_share
 from bench.environment import (
     REPO_ROOT,
     BenchEnvironment,
@@ -121,6 +122,7 @@ def run(args) -> int:
     env = environment_from_args(args)
     info = machine()
     print(f"machine: {info['cores']} cores, {info['cpu']}, Python {info['python']}, Linux {info['kernel']}")
+    print(f"machine idle before the run: {idle_share(2):.0%}")
     try:
         return _run(args, env)
     finally:

@@ -92,7 +92,8 @@ class ConversationViewSet(viewsets.GenericViewSet):
                 unread_only=options["unread_only"],
                 listing_id=options.get("listing"),
                 after=after,
-            )[: size + 1]
+                size=size + 1,  # one more: is there a next page?
+            )
         )
         more, page = len(page) > size, page[:size]
         context = _shown_context(request, page)
