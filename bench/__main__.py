@@ -21,6 +21,8 @@ BENCHMARKS = {
     "parser": "bench.parser",
     "search": "bench.search",
     "bookings": "bench.bookings",
+    "chat": "bench.chat",
+    "chat_ws": "bench.chat_ws",
 }
 
 

@@ -24,15 +24,15 @@ from .common import (
     strip_titles,
     ticket_digits,
 )
-from .vocabulary import CURRENCY_SYMBOLS, MONTHS, WEEKDAYS, find_date, find_times, label_pattern
+from .vocabulary import CURRENCY_SYMBOLS, MONTHS, TICKET_PREFIX_CARRIER, WEEKDAYS, find_date, find_times, label_pattern
 
 # The fields whose absence makes a record partial (the rest are null on many complete records).
 REQUIRED_FIELDS = ("ticket_number", "passenger_name", "pnr", "issue_date", "segments", "currency", "fare", "total")
 
 TICKET_LABEL = label_pattern(
     "ticket number", "ticket no", "ticket nbr", "e-ticket", "eticket", "electronic ticket", "ticket", "tkt",
-    "número de boleto", "nro de boleto", "boleto", "billete electrónico", "billete", "número de billete",
-    "tiquete", "número do bilhete", "bilhete eletrônico", "bilhete",
+    "número de boleto", "nro de boleto", "boleto electrónico", "boleto", "billete electrónico", "billete",
+    "número de billete", "tiquete", "número do bilhete", "bilhete eletrônico", "bilhete",
 )  # fmt: skip
 LOCATOR_LABEL = label_pattern(
     "record locator", "booking reference", "booking ref", "booking code", "reservation code", "confirmation code",
@@ -85,12 +85,24 @@ NOT_PLACES = set(MONTHS) | WEEKDAYS | CURRENCY_CODES | {
 }  # fmt: skip
 
 
+# Thirteen digits, maybe split after the airline's three: "075-2100000017".
+BARE_TICKET = re.compile(r"(?<![\d-])(\d{3})[- ]?(\d{10})(?![\d-])")
+
+
+def _unlabelled_ticket_numbers(text: str) -> list[str]:
+    """Ticket numbers printed under a label nobody listed: thirteen digits
+    that start with an airline's accounting code, and only one such number
+    (two would be a guess)."""
+    numbers = {a + b for a, b in BARE_TICKET.findall(text) if a in TICKET_PREFIX_CARRIER}
+    return list(numbers) if len(numbers) == 1 else []
+
+
 def extract_partial(text: str, fmt: str = "unknown") -> list[dict]:
     """The partial record of a document (a one-item list), or [] when it holds
     no ticket identity (a ticket number, or a record locator with a passenger or a flight)."""
     record = new_record(fmt)
     numbers = list(dict.fromkeys(ticket_digits(m.group(1)) for m in TICKET.finditer(text)))
-    numbers = [n for n in numbers if n]
+    numbers = [n for n in numbers if n] or _unlabelled_ticket_numbers(text)
     record["ticket_number"] = numbers[0] if numbers else None
     locator = LOCATOR.search(text)
     record["pnr"] = locator.group(1) if locator and re.search(r"[A-Z]", locator.group(1)) else None
