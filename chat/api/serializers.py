@@ -93,7 +93,7 @@ class LastMessageSerializer(serializers.Serializer):
         return bool(message.attachment)
 
 
-class ListingSummarySerializer(serializers.Serializer):
+class ConversationListingSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
 
@@ -102,7 +102,7 @@ class ConversationSerializer(serializers.ModelSerializer):
     """A conversation as one of its participants sees it (staff reading for
     support see both people as `guest` and `host`, and `other` is null)."""
 
-    listing = ListingSummarySerializer(read_only=True)
+    listing = ConversationListingSerializer(read_only=True)
     booking = serializers.IntegerField(source="booking_id", allow_null=True, read_only=True)
     guest = serializers.IntegerField(source="guest_id", read_only=True)
     host = serializers.IntegerField(source="host_id", read_only=True)
