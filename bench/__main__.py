@@ -21,6 +21,8 @@ BENCHMARKS = {
     "parser": "bench.parser",
     "search": "bench.search",
     "bookings": "bench.bookings",
+    "mixed": "bench.mixed",
+    "drill": "bench.drill",
 }
 
 
