@@ -59,3 +59,15 @@ class PayloadTooLarge(DomainError):
     status_code = 413
     code = "too_large"
     default_message = _("El archivo es demasiado grande.")
+
+
+class RateLimited(DomainError):
+    """The caller did this too often; `retry_after` seconds from now it may again."""
+
+    status_code = 429
+    code = "rate_limited"
+    default_message = _("Demasiadas solicitudes; inténtelo de nuevo en un momento.")
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "core",
     "bookings",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,48 @@ PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://localhost:8000")
 
 # Sessions live in the database: the admin keeps working when Redis is down.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Chat: WebSockets (/ws/chat/, served by the ASGI server only) ----------
+
+# The channel layer carries chat events from whichever process publishes
+# them (a web request, a worker, another socket) to the ASGI processes
+# holding the recipients' sockets. Redis in production; without REDIS_URL
+# the in-memory layer, which only reaches sockets of the same process (one
+# process serving HTTP and sockets: a development machine).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": "travelhub:asgi",
+                # A socket that stops reading has at most this many events
+                # queued for it; past that the layer drops them (its log has them).
+                "capacity": env.int("CHAT_CHANNEL_CAPACITY", default=200),
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Each user's lasting events (messages, deletions, receipts) are numbered and
+# the last CHAT_EVENT_LOG_LENGTH of them kept for a reconnecting client; a
+# user's log with no new event for CHAT_EVENT_LOG_SECONDS is dropped, and a
+# client further behind is told to re-list (chat.realtime_store).
+CHAT_REDIS_KEY_PREFIX = env.str("CHAT_REDIS_KEY_PREFIX", default="travelhub:chat:")
+CHAT_REDIS_TIMEOUT_SECONDS = env.float("CHAT_REDIS_TIMEOUT_SECONDS", default=1.0)
+CHAT_EVENT_LOG_LENGTH = env.int("CHAT_EVENT_LOG_LENGTH", default=500)
+CHAT_EVENT_LOG_SECONDS = env.int("CHAT_EVENT_LOG_SECONDS", default=24 * 3600)
+# A user's sequence outlives the log; if it is lost anyway, clients are told to re-list.
+CHAT_SEQUENCE_TTL_SECONDS = env.int("CHAT_SEQUENCE_TTL_SECONDS", default=30 * 24 * 3600)
+# A live socket is counted for this long and renewed at a third of it, so a
+# crashed ASGI process stops counting its users online within it.
+CHAT_CONNECTION_TTL_SECONDS = env.int("CHAT_CONNECTION_TTL_SECONDS", default=60)
+# At most one "typing" per user and conversation this often, across processes.
+CHAT_TYPING_THROTTLE_SECONDS = env.int("CHAT_TYPING_THROTTLE_SECONDS", default=3)
+# Client frames: the largest accepted, and how many a socket may send per second.
+CHAT_WS_MAX_FRAME_BYTES = env.int("CHAT_WS_MAX_FRAME_BYTES", default=4096)
+CHAT_WS_FRAMES_PER_SECOND = env.int("CHAT_WS_FRAMES_PER_SECOND", default=20)
 
 # --- Celery ---------------------------------------------------------------
 
@@ -484,3 +527,14 @@ if _missing_payment and not DEBUG:
 ANALYTICS_BUFFER = env.str("ANALYTICS_BUFFER", default="auto")
 if ANALYTICS_BUFFER not in ("auto", "redis", "database"):
     raise ImproperlyConfigured("ANALYTICS_BUFFER must be auto, redis or database")
+
+# --- chat ---------------------------------------------------------------------------
+
+# Messages a user may send per minute before a 429 (a fixed one-minute window in the cache).
+CHAT_MESSAGES_PER_MINUTE = env.int("CHAT_MESSAGES_PER_MINUTE", default=30)
+# How long after sending a message its sender may still delete it.
+CHAT_DELETE_WINDOW_MINUTES = env.int("CHAT_DELETE_WINDOW_MINUTES", default=15)
+# "Online" lasts this long after a heartbeat (clients send one about every 60 s).
+CHAT_PRESENCE_TTL_SECONDS = env.int("CHAT_PRESENCE_TTL_SECONDS", default=90)
+# Messages to an offline user within this window become one push.
+CHAT_PUSH_COLLAPSE_SECONDS = env.int("CHAT_PUSH_COLLAPSE_SECONDS", default=30)

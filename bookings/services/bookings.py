@@ -30,6 +30,7 @@ from bookings.cache_scopes import listing_calendar_invalidate, listing_calendars
 from bookings.cancellation import refund_share
 from bookings.models import MAX_NIGHTS, Booking, BookingPayment, Listing, OccupiedRange
 from bookings.pricing import StayPrice, stay_price
+from bookings.signals import booking_created
 from core.exceptions import Conflict, InvalidInput, NotFound
 from core.models import Notification, User, WebhookEvent
 from core.money import format_amount, round_money
@@ -125,6 +126,7 @@ def booking_create(
         if not booking_nights_take(booking):
             raise _dates_taken()
         _announce(booking, "booking_requested", "booking.created")
+        booking_created.send(sender=Booking, booking=booking)
     return booking
 
 

@@ -129,14 +129,18 @@ def photo_process(*, photo_id: int) -> bool:
             status=Status.FAILED, failure_reason=_("La imagen no se pudo leer: %(error)s") % {"error": failure}
         )
         return False
-    large = _fitted(upright, LARGE_WIDTH_PX)
-    thumbnail = _fitted(upright, THUMBNAIL_WIDTH_PX)
+    large = image_fitted(upright, LARGE_WIDTH_PX)
+    thumbnail = image_fitted(upright, THUMBNAIL_WIDTH_PX)
     storage = photo.original.storage
     names = {
-        "large_jpeg": storage.save(f"listings/{photo.listing_id}/{photo.pk}-large.jpg", _encoded(large, "JPEG")),
-        "large_webp": storage.save(f"listings/{photo.listing_id}/{photo.pk}-large.webp", _encoded(large, "WEBP")),
-        "thumb_jpeg": storage.save(f"listings/{photo.listing_id}/{photo.pk}-thumb.jpg", _encoded(thumbnail, "JPEG")),
-        "thumb_webp": storage.save(f"listings/{photo.listing_id}/{photo.pk}-thumb.webp", _encoded(thumbnail, "WEBP")),
+        "large_jpeg": storage.save(f"listings/{photo.listing_id}/{photo.pk}-large.jpg", image_encoded(large, "JPEG")),
+        "large_webp": storage.save(f"listings/{photo.listing_id}/{photo.pk}-large.webp", image_encoded(large, "WEBP")),
+        "thumb_jpeg": storage.save(
+            f"listings/{photo.listing_id}/{photo.pk}-thumb.jpg", image_encoded(thumbnail, "JPEG")
+        ),
+        "thumb_webp": storage.save(
+            f"listings/{photo.listing_id}/{photo.pk}-thumb.webp", image_encoded(thumbnail, "WEBP")
+        ),
     }
     with transaction.atomic():
         # Two runs may process at once: the first to record its files wins.
@@ -156,13 +160,13 @@ def photo_process(*, photo_id: int) -> bool:
     return bool(recorded)
 
 
-def _fitted(image: Image.Image, width: int) -> Image.Image:
+def image_fitted(image: Image.Image, width: int) -> Image.Image:
     if image.width <= width:
         return image
     return image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
 
 
-def _encoded(image: Image.Image, image_format: str) -> ContentFile:
+def image_encoded(image: Image.Image, image_format: str) -> ContentFile:
     # Nothing of the original's metadata is passed on: no EXIF, no ICC, no XMP.
     buffer = BytesIO()
     if image_format == "JPEG":

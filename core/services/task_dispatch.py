@@ -64,14 +64,17 @@ def _task(task_name: str) -> Task:
         raise ValueError(f"no task is registered as {task_name!r}") from None
 
 
-def task_send_on_commit(task_name: str, *args: int | str) -> TaskMessage:
-    """Send `task_name(*args)` once the current transaction commits, and
-    again later if the broker did not take it then."""
+def task_send_on_commit(task_name: str, *args: int | str, countdown: float = 0) -> TaskMessage:
+    """Send `task_name(*args)` once the current transaction commits (to run
+    `countdown` seconds later), and again later if the broker did not take
+    it then."""
     _task(task_name)
     message = TaskMessage.objects.create(
-        task_name=task_name, args=list(args), next_attempt_at=timezone.now() + RESEND_GRACE
+        task_name=task_name,
+        args=list(args),
+        next_attempt_at=timezone.now() + RESEND_GRACE + timedelta(seconds=countdown),
     )
-    transaction.on_commit(functools.partial(_send_recorded, message.pk, task_name, list(args)))
+    transaction.on_commit(functools.partial(_send_recorded, message.pk, task_name, list(args), countdown))
     return message
 
 
@@ -117,8 +120,8 @@ def task_outbox_resend(*, now: datetime | None = None, batch_size: int = 500) ->
     return len(sent)
 
 
-def _send_recorded(message_id: int, task_name: str, args: list) -> None:
-    if not _send(task_name, args):
+def _send_recorded(message_id: int, task_name: str, args: list, countdown: float = 0) -> None:
+    if not _send(task_name, args, countdown=countdown):
         return
     try:
         TaskMessage.objects.filter(pk=message_id).delete()

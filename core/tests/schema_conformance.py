@@ -29,6 +29,9 @@ class Conformance:
     # Refusals some listed rows rightly get, by path: the error codes accepted
     # (at least one row must still answer 200).
     refusals: dict[str, set[str]] = field(default_factory=dict)
+    # The key of a listed row that fills a path parameter, when not its name
+    # ({conversation_pk} of a nested route is the conversation row's "id").
+    row_keys: dict[str, str] = field(default_factory=dict)
 
     def operations(self, schema: dict) -> list[tuple[str, dict]]:
         """The GET operations of the app's own views."""
@@ -85,7 +88,7 @@ class Conformance:
             response = client.get(listing, self.queries.get(listing, {}))
             assert response.status_code == 200, (listing, response.content[:300])
             for row in rows_of(response.json()):
-                urls += self.urls_of(client, f"{collection}{row[parameter]}{tail}")
+                urls += self.urls_of(client, f"{collection}{row[self.row_keys.get(parameter, parameter)]}{tail}")
         return urls
 
 

@@ -1,0 +1,274 @@
+"""Chat WebSocket fan-out: send-to-receipt latency with 500 clients
+connected to 2 ASGI processes (uvicorn, as batch_scripts/asgi.sh runs it).
+
+Each client is a user with an API token; users are paired (one of each
+pair on each server, so every event crosses processes). A publisher
+process (as a web process would) publishes `message.created` to both users
+of a pair through chat.realtime.events_publish at a steady rate, stamping
+the time it sent; every socket notes when the frame arrived (same machine,
+same clock). Figures: clients connected, frames received of those sent,
+latency p50/p99/max. The clients run in this process (asyncio + websockets),
+so on a small machine their own work is part of the figure.
+
+Target: p99 < 50 ms."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from websockets.asyncio.client import connect
+
+from bench.environment import (
+    REPO_ROOT,
+    BenchEnvironment,
+    BenchError,
+    add_environment_arguments,
+    bench_environment,
+    ensure_database,
+    environment_from_args,
+    flush_redis,
+    machine,
+)
+from bench.report import print_table, summary_line
+from bench.servers import free_port
+
+NAME = "chat_ws"
+TARGET_P99_MS = 50
+# Users bench-ws-0..N-1, each with one fresh API token; prints [[id, key], ...].
+USERS = """
+import json, sys
+from core.models import ApiToken, User
+from core.services.api_tokens import api_token_create
+count = int(sys.argv[1])
+users = []
+for n in range(count):
+    user, _ = User.objects.get_or_create(username=f"bench-ws-{n}", defaults={"email": f"bench-ws-{n}@example.com"})
+    users.append(user)
+ApiToken.objects.filter(user__in=users).delete()
+print(json.dumps([[user.pk, api_token_create(user=user, name="bench")[1]] for user in users]))
+"""
+# Publishes `count` events at `rate` per second, round robin over the pairs.
+PUBLISH = """
+import json, sys, time
+from chat.realtime import events_publish
+pairs, count, rate = json.loads(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+start = time.monotonic()
+for n in range(count):
+    pause = start + n / rate - time.monotonic()
+    if pause > 0:
+        time.sleep(pause)
+    events_publish(
+        user_ids=pairs[n % len(pairs)], event_type="message.created", payload={"bench": n, "sent_at": time.time()}
+    )
+print(json.dumps({"seconds": time.monotonic() - start}))
+"""
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--clients", type=int, default=500, help="connected sockets (500)")
+    parser.add_argument("--processes", type=int, default=2, help="ASGI server processes (2)")
+    parser.add_argument("--messages", type=int, default=2000, help="events published, each to 2 users (2000)")
+    parser.add_argument("--rate", type=float, default=200, help="events published per second (200)")
+    add_environment_arguments(parser)
+
+
+def run(args) -> int:
+    env = environment_from_args(args)
+    ensure_database(env)
+    flush_redis(env)
+    figures = fanout_measure(
+        clients=args.clients, processes=args.processes, messages=args.messages, rate=args.rate, env=env
+    )
+    print(f"machine: {machine()}")
+    print_table(
+        ["clients", "processes", "sent", "received", "p50 ms", "p99 ms", "max ms"],
+        [
+            [
+                figures["ws_clients"],
+                args.processes,
+                figures["ws_expected"],
+                figures["ws_received"],
+                figures["ws_p50_ms"],
+                figures["ws_p99_ms"],
+                figures["ws_max_ms"],
+            ]
+        ],
+    )
+    print(summary_line(NAME, {key: figures[key] for key in ("ws_clients", "ws_p99_ms")}))
+    return 0 if figures["ws_received"] == figures["ws_expected"] else 1
+
+
+def fanout_measure(
+    *,
+    clients: int = 500,
+    processes: int = 2,
+    messages: int = 2000,
+    rate: float = 200,
+    env: BenchEnvironment | None = None,
+) -> dict:
+    """Start `processes` ASGI servers, connect `clients` sockets spread over
+    them, publish `messages` events (each to the two users of a pair) and
+    measure send-to-receipt latency. The database must be migrated
+    (bench.environment.ensure_database)."""
+    if clients < 2 or clients % 2:
+        raise BenchError("--clients must be an even number of at least 2")
+    env = env or bench_environment()
+    users = json.loads(_django(env, USERS, str(clients)).strip().splitlines()[-1])
+    servers = [_AsgiServer(env) for _ in range(processes)]
+    try:
+        for server in servers:
+            server.wait_ready()
+        # User 2k and 2k+1 talk; consecutive users sit on different servers.
+        urls = [
+            f"ws://127.0.0.1:{servers[n % processes].port}/ws/chat/?token={key}" for n, (_, key) in enumerate(users)
+        ]
+        pairs = [[users[n][0], users[n + 1][0]] for n in range(0, clients, 2)]
+        return asyncio.run(_measure(env, urls, pairs, messages, rate))
+    finally:
+        for server in servers:
+            server.stop()
+
+
+async def _measure(env: BenchEnvironment, urls: list[str], pairs: list[list[int]], messages: int, rate: float):
+    latencies: list[float] = []
+    connected = 0
+    all_connected = asyncio.Event()
+    done = asyncio.Event()
+    opening = asyncio.Semaphore(50)
+
+    async def client(url: str) -> None:
+        nonlocal connected
+        async with opening:
+            websocket = await connect(url, open_timeout=60, max_queue=None)
+        async with websocket:
+            hello = json.loads(await websocket.recv())
+            if hello["type"] != "hello":
+                raise BenchError(f"socket refused: {hello}")
+            connected += 1
+            if connected == len(urls):
+                all_connected.set()
+            while not done.is_set():
+                try:
+                    text = await asyncio.wait_for(websocket.recv(), timeout=0.5)
+                except TimeoutError:
+                    continue
+                arrived = time.time()
+                frame = json.loads(text)
+                if frame["type"] == "message.created":
+                    latencies.append((arrived - frame["payload"]["sent_at"]) * 1000)
+
+    tasks = [asyncio.create_task(client(url)) for url in urls]
+    try:
+        await asyncio.wait_for(all_connected.wait(), timeout=180)
+    except TimeoutError:
+        failed = [task.exception() for task in tasks if task.done() and task.exception()]
+        raise BenchError(f"only {connected} of {len(urls)} sockets opened: {failed[:3]}") from None
+    publisher = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "import django; django.setup()\n" + PUBLISH,
+        json.dumps(pairs),
+        str(messages),
+        str(rate),
+        cwd=REPO_ROOT,
+        env=env.server_env(DJANGO_SETTINGS_MODULE="project.settings"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await publisher.communicate()
+    if publisher.returncode:
+        raise BenchError(f"publisher failed: {err.decode()[-2000:]}")
+    expected = messages * 2
+    deadline = time.monotonic() + 10
+    while len(latencies) < expected and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    done.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    ordered = sorted(latencies)
+    return {
+        "ws_clients": connected,
+        "ws_p99_ms": _percentile(ordered, 99),
+        "ws_p50_ms": _percentile(ordered, 50),
+        "ws_max_ms": ordered[-1] if ordered else float("nan"),
+        "ws_mean_ms": statistics.fmean(ordered) if ordered else float("nan"),
+        "ws_received": len(ordered),
+        "ws_expected": expected,
+        "publish_seconds": json.loads(out.decode().strip().splitlines()[-1])["seconds"],
+    }
+
+
+def _percentile(ordered: list[float], percent: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))]
+
+
+def _django(env: BenchEnvironment, code: str, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code, *args],
+        cwd=REPO_ROOT,
+        env=env.server_env(DJANGO_SETTINGS_MODULE="project.settings"),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise BenchError(result.stderr[-2000:])
+    return result.stdout
+
+
+class _AsgiServer:
+    """uvicorn serving project.asgi, as batch_scripts/asgi.sh, on a loopback port."""
+
+    def __init__(self, env: BenchEnvironment) -> None:
+        self.port = free_port()
+        # A file, not a pipe: a server that logs much must never block on it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "uvicorn"),
+                "project.asgi:application",
+                *("--host", "127.0.0.1", "--port", str(self.port)),
+                *("--ws", "websockets", "--ws-max-size", "65536", "--no-access-log", "--log-level", "warning"),
+            ],
+            cwd=REPO_ROOT,
+            env=env.server_env(DJANGO_SETTINGS_MODULE="project.settings"),
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                raise BenchError(f"uvicorn exited: {self.log.read().decode(errors='replace')[-2000:]}")
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            time.sleep(0.1)
+        raise BenchError("uvicorn did not start")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()

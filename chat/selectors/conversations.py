@@ -1,0 +1,164 @@
+"""Reading conversations: who may see one, a user's inbox with each row's
+unread count in the same query, the total unread badge, and a timeline page."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
+
+from chat.models import Conversation, Message
+from core.exceptions import NotFound
+from core.models import User
+
+logger = logging.getLogger("travelhub.chat.support")
+
+
+def side_of(user: User, conversation: Conversation) -> str:
+    """ "guest" or "host": which of the two the user is (a participant)."""
+    return "guest" if user.pk == conversation.guest_id else "host"
+
+
+def is_participant(user: User, conversation: Conversation) -> bool:
+    return user.pk in (conversation.guest_id, conversation.host_id)
+
+
+def access_conversation(*, user: User, conversation_id: int) -> Conversation:
+    """A conversation of the user's (as guest or host); staff read any, for
+    support, and each such read is logged. 404 for everyone else."""
+    return _visible(user, Conversation.objects.filter(pk=conversation_id).first())
+
+
+def conversation_shown(*, user: User, conversation_id: int) -> Conversation:
+    """`access_conversation` with what a client is shown of it: the people
+    and their presence rows, the listing, the last message and the user's
+    unread count (0 for staff reading it). One query."""
+    conversation = _detailed(Conversation.objects.filter(pk=conversation_id), user).first()
+    conversation = _visible(user, conversation)
+    if not is_participant(user, conversation):
+        conversation.unread_count = 0
+    return conversation
+
+
+def _visible(user: User, conversation: Conversation | None) -> Conversation:
+    if conversation is None:
+        raise NotFound()
+    if is_participant(user, conversation):
+        return conversation
+    if user.is_agency_staff:
+        logger.info("staff user %s read conversation %s for support", user.pk, conversation.pk)
+        return conversation
+    raise NotFound()
+
+
+def access_own_conversation(*, user: User, conversation_id: int) -> Conversation:
+    """A conversation the user takes part in (to write to it or move its
+    cursors): staff read others' but never write them. 404 otherwise."""
+    conversation = Conversation.objects.filter(pk=conversation_id).filter(Q(guest=user) | Q(host=user)).first()
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+# --- the inbox ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxPosition:
+    """Where a page of the inbox ends: its last row's message time and id."""
+
+    last_message_at: datetime
+    id: int
+
+
+def _my_read_cursor(user: User) -> Case:
+    return Case(
+        When(guest_id=user.pk, then=F("guest_last_read_id")),
+        default=F("host_last_read_id"),
+        output_field=IntegerField(),
+    )
+
+
+def _unread_count(user: User) -> Coalesce:
+    """The user's unread messages of the outer conversation: the other
+    side's live messages past the user's cursor (the partial unread index)."""
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), deleted_at__isnull=True, id__gt=OuterRef("my_last_read_id"))
+        .exclude(sender_id=user.pk)
+        .order_by()
+        .values("conversation")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+
+
+def inbox(
+    *,
+    user: User,
+    archived: bool = False,
+    unread_only: bool = False,
+    listing_id: int | None = None,
+    after: InboxPosition | None = None,
+) -> QuerySet[Conversation]:
+    """The user's conversations (their archived copies, or the others),
+    newest message first, each with the other person, their presence row,
+    the last message and the user's unread count: one query for a page."""
+    conversations = _detailed(
+        Conversation.objects.filter(Q(guest=user, guest_archived=archived) | Q(host=user, host_archived=archived)),
+        user,
+    ).order_by("-last_message_at", "-id")
+    if listing_id is not None:
+        conversations = conversations.filter(listing_id=listing_id)
+    if unread_only:
+        conversations = conversations.filter(unread_count__gt=0)
+    if after is not None:
+        conversations = conversations.filter(
+            Q(last_message_at__lt=after.last_message_at) | Q(last_message_at=after.last_message_at, id__lt=after.id)
+        )
+    return conversations
+
+
+def _detailed(conversations: QuerySet[Conversation], user: User) -> QuerySet[Conversation]:
+    return (
+        conversations.select_related(
+            "guest", "host", "listing", "last_message", "guest__chat_presence", "host__chat_presence"
+        )
+        .annotate(my_last_read_id=_my_read_cursor(user))
+        .annotate(unread_count=_unread_count(user))
+    )
+
+
+def unread_total(*, user: User) -> int:
+    """The user's unread messages over all their conversations: one query
+    (each conversation's part read from the partial unread index)."""
+    my_cursor = Case(
+        When(conversation__guest_id=user.pk, then=F("conversation__guest_last_read_id")),
+        default=F("conversation__host_last_read_id"),
+        output_field=IntegerField(),
+    )
+    return (
+        Message.objects.filter(Q(conversation__guest=user) | Q(conversation__host=user))
+        .filter(deleted_at__isnull=True, id__gt=my_cursor)
+        .exclude(sender_id=user.pk)
+        .count()
+    )
+
+
+# --- the timeline ------------------------------------------------------------------------
+
+
+def timeline(
+    *, conversation: Conversation, before: int | None = None, after: int | None = None, size: int = 50
+) -> list[Message]:
+    """A page of the conversation's messages, newest first: the newest ones,
+    those just older than `before`, or those just newer than `after` (by
+    id; one query, an index range scan)."""
+    messages = Message.objects.filter(conversation=conversation)
+    if after is not None:
+        page = list(messages.filter(id__gt=after).order_by("id")[:size])
+        return page[::-1]
+    if before is not None:
+        messages = messages.filter(id__lt=before)
+    return list(messages.order_by("-id")[:size])
