@@ -62,6 +62,17 @@ local function expect(status_wanted, field)
   end
 end
 
+local function message_sent(status, body)
+  if status == 201 and has(body, '"id":') then
+    local id = string.match(body, '^{"id":%s*(%d+)')
+    if id then
+      out:write(string.format("S %s %.3f\n", id, in_flight.sent_at))
+    end
+    return true
+  end
+  return false
+end
+
 local function booking_created(status, body)
   if status == 201 and has(body, '"id":') then
     local id = string.match(body, '"id":%s*(%d+)')
@@ -146,16 +157,15 @@ builders.timeline = function()
 end
 
 builders.send = function()
-  -- To a recipient kept connected over WebSocket: the body carries the
-  -- sending time (wall clock) for the receiving client to measure delivery.
+  -- To a recipient kept connected over WebSocket: the send's wall-clock
+  -- start is written with the message id the answer gives, for the
+  -- receiving client's arrival time to be matched with.
   local conversation = pick(data.send_conversations)
   counter = counter + 1
-  local body = string.format(
-    data.send_body,
-    string.format("%.3f", clock_ms(CLOCK_REALTIME)),
-    string.format("mixed-%d-%d-%d", data.phase, thread_number, counter)
-  )
-  return post(string.format(data.timeline_path, conversation[1]), conversation[2], body, expect(201, '"id"'))
+  in_flight.sent_at = clock_ms(CLOCK_REALTIME)
+  local client_id = string.format("%08x-%04x-4000-8000-%012x", data.seed * 10 + data.phase, thread_number, counter)
+  local body = string.format(data.send_body, "Mensaje " .. counter, client_id)
+  return post(string.format(data.timeline_path, conversation[1]), conversation[2], body, message_sent)
 end
 
 builders.book = function()

@@ -43,7 +43,8 @@ from bench.lists import DatabaseCpuWatch
 from bench.load import WRK_INSTALL_HINT, percentile
 from bench.mixed_data import SCALES
 from bench.mixed_load import CHAT_ROUTES, data_file, mix_routes, run_mix
-from bench.mixed_report import Samples, figures
+from bench.mixed_report import Samples, delivery_latencies, figures
+from bench.mixed_ws import WsClients
 from bench.report import format_value, print_table, summary_line
 from bench.topology import GroupCpuWatch, RedisServer, Topology
 
@@ -95,17 +96,15 @@ def ensure_wrk() -> None:
 
 
 def chat_available() -> bool:
-    return (REPO_ROOT / "chat" / "api").is_dir() and (REPO_ROOT / "bench" / "chat_data.py").exists()
+    return (REPO_ROOT / "chat" / "api").is_dir() and (REPO_ROOT / "batch_scripts" / "asgi.sh").exists()
 
 
-def asgi_command(port: int) -> list[str] | None:
-    """The ASGI server as batch_scripts/asgi.sh runs it (None without the chat)."""
-    script = REPO_ROOT / "batch_scripts" / "asgi.sh"
-    if not script.exists():
-        return None
-    from bench.chat_ws import asgi_server_command
-
-    return asgi_server_command(port)
+def asgi_command(port: int) -> list[str]:
+    """The ASGI server as batch_scripts/asgi.sh runs it, on a loopback port."""
+    return [
+        str(Path(sys.executable).parent / "uvicorn"), "project.asgi:application", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", "1", "--ws", "websockets", "--ws-max-size", "65536", "--no-access-log",
+    ]  # fmt: skip
 
 
 # --- a prepared run ---------------------------------------------------------------------------
@@ -156,7 +155,7 @@ def prepare(args, scratch_redis: RedisServer) -> Prepared:
     run = _django(env, "MIXED_RUN", "prepare", args.scale)
     with_chat = chat_available() and bool(run.get("conversations"))
     if not with_chat:
-        print("chat: not there yet (no chat app or bench.chat_data): inbox, timeline and send left out of the mix")
+        print("chat: not there (no chat app or no conversations): inbox, timeline and send left out of the mix")
     routes = mix_routes(with_chat)
     topology = Topology(env, worker_concurrency=2)
     asgi_port = None
@@ -196,7 +195,11 @@ def _run(args, prepared: Prepared) -> int:
     ws = start_ws_clients(prepared, args)
     if args.warmup > 0:
         run_mix(prepared.base_url, prepared.data_path, routes, duration=args.warmup, threads=args.connections, phase=0)
-    groups = lambda: {**topology.pid_groups(), "redis": prepared.redis.pids()}  # noqa: E731
+    groups = lambda: {  # noqa: E731
+        **topology.pid_groups(),
+        "redis": prepared.redis.pids(),
+        "ws clients": ws.pids() if ws else [],
+    }
     watch, database = GroupCpuWatch(groups), DatabaseCpuWatch(prepared.env)
     started_at = _now_iso()
     mix = run_mix(
@@ -205,7 +208,7 @@ def _run(args, prepared: Prepared) -> int:
     cpu = watch.stop()
     cpu["postgres"] = database.stop()
     cpu["wrk"] = mix.cpu_seconds / (mix.wall_seconds * (os.cpu_count() or 1))
-    ws_latencies = ws.stop() if ws else []
+    ws_latencies = ws_delivery(ws, mix.samples)
     lag = queue_lag(prepared.env, started_at)
     report(args, prepared, mix.samples, cpu, lag, ws_latencies)
     if args.profile:
@@ -222,12 +225,25 @@ def _now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat()
 
 
-def start_ws_clients(prepared: Prepared, args):
+def start_ws_clients(prepared: Prepared, args) -> WsClients | None:
     if prepared.asgi_port is None or not args.ws_clients:
         return None
-    from bench.chat_ws import WsClients
+    clients = WsClients(prepared.asgi_port, prepared.run["conversations"]["ws_users"][: args.ws_clients]).start()
+    time.sleep(3)  # connected before the load starts sending
+    return clients
 
-    return WsClients(prepared.asgi_port, prepared.run["conversations"]["ws_users"][: args.ws_clients]).start()
+
+def ws_delivery(ws: WsClients | None, samples: Samples) -> list[float]:
+    """Send -> receipt of the messages sent during the run (printed: how many never arrived)."""
+    if ws is None:
+        return []
+    arrivals, counts = ws.stop()
+    latencies, missing = delivery_latencies(samples.sends, arrivals)
+    print(
+        f"websocket: {counts.get('connected', 0)} connections made, {counts.get('lost', 0)} lost; "
+        f"{len(samples.sends)} messages sent to them, {len(latencies)} received, {missing} never arrived"
+    )
+    return latencies
 
 
 def queue_lag(env: BenchEnvironment, since: str, drain_timeout: float = 120) -> dict:

@@ -119,7 +119,7 @@ def seed(scale_name: str) -> int:
         ("users", lambda: _users(scale)),
         ("bookings", lambda: _bookings(scale)),
         ("webhooks", lambda: _webhooks(scale)),
-        ("chat", lambda: _chat(scale)),
+        ("chat", lambda: _chat(scale) if _chat_installed() else False),
     ]
     timings = {}
     for name, step in steps:
@@ -306,15 +306,81 @@ def _webhooks(scale: Scale) -> None:
     )
 
 
-def _chat(scale: Scale) -> bool:
-    """Conversations and messages by the chat's own seeder, when the chat is there."""
-    try:
-        from bench import chat_data  # noqa: F401
-    except ImportError:
-        print("no chat (bench.chat_data missing): conversations not seeded", flush=True)
-        return False
-    _subprocess("bench.chat_data", "--conversations", str(scale.conversations), "--messages", str(scale.messages))
-    return True
+def _chat_installed() -> bool:
+    from django.apps import apps
+
+    if apps.is_installed("chat"):
+        return True
+    print("no chat app: conversations not seeded", flush=True)
+    return False
+
+
+def _chat(scale: Scale) -> None:
+    """Conversations between the bench's guests and the listings' hosts (one
+    per guest, host and listing, as the chat opens them) and their messages,
+    turn by turn, over the last sixty days; most read, a few not. By COPY."""
+    from django.db import connection, transaction
+
+    from bench.search_data import copy_rows
+
+    rng = random.Random(SEED + 3)
+    guests = _bench_user_ids()["guests"]
+    now = datetime.datetime.now(datetime.UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE chat_message, chat_conversation RESTART IDENTITY CASCADE")
+        cursor.execute("SELECT id, host_id FROM bookings_listing ORDER BY id")
+        listings = cursor.fetchall()
+    per_conversation = scale.messages // scale.conversations
+    seen, conversations, messages = set(), [], []
+    message_id = 0
+    while len(conversations) < scale.conversations:
+        listing, host = rng.choice(listings)
+        guest = rng.choice(guests)
+        if (guest, host, listing) in seen:
+            continue
+        seen.add((guest, host, listing))
+        number = len(conversations) + 1
+        at = now - datetime.timedelta(days=60) + datetime.timedelta(minutes=rng.randint(0, 80_000))
+        first = message_id + 1
+        for turn in range(per_conversation):
+            message_id += 1
+            sender = guest if turn % 2 == 0 else host
+            at += datetime.timedelta(minutes=rng.randint(1, 90))
+            body = rng.choice(MESSAGE_BODIES)
+            messages.append((message_id, number, sender, body, "", "", "", False, at.isoformat()))
+        last = message_id
+        # The guest has read everything; the host all but the last few now and then.
+        host_read = last - (rng.randint(1, 3) if rng.random() < 0.2 else 0)
+        conversations.append((
+            number, guest, host, listing, (at - datetime.timedelta(days=1)).isoformat(), at.isoformat(), last,
+            last, host_read, last, last, first - 1, first - 1, False, False,
+        ))  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cursor:
+        copy_rows(cursor, "chat_conversation", [
+            "id", "guest_id", "host_id", "listing_id", "created_at", "last_message_at", "last_message_id",
+            "guest_last_read_id", "host_last_read_id", "guest_last_delivered_id", "host_last_delivered_id",
+            "guest_last_pushed_id", "host_last_pushed_id", "guest_archived", "host_archived",
+        ], conversations)  # fmt: skip
+        copy_rows(cursor, "chat_message", [
+            "id", "conversation_id", "sender_id", "body", "attachment", "attachment_large", "attachment_thumb",
+            "flagged_for_review", "created_at",
+        ], messages)  # fmt: skip
+        cursor.execute("SELECT setval('chat_conversation_id_seq', %s)", [len(conversations)])
+        cursor.execute("SELECT setval('chat_message_id_seq', %s)", [message_id])
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE chat_conversation, chat_message")
+
+
+MESSAGE_BODIES = [
+    "Hola, ¿el departamento tiene estacionamiento?",
+    "Sí, hay una cochera incluida.",
+    "¿Podemos llegar a las 10 de la noche?",
+    "Claro, le dejo las llaves en la recepción.",
+    "Hi! Is the place close to the beach?",
+    "About ten minutes on foot.",
+    "¡Gracias! Nos vemos el viernes.",
+    "¿Hay agua caliente todo el día?",
+]
 
 
 # --- prepare ----------------------------------------------------------------------------------
@@ -387,7 +453,7 @@ def prepare(scale_name: str) -> int:
         "last_listing": listings[-1][0],
         "cities": _cities(),
         "today": str(timezone.localdate()),
-        "conversations": _conversations(scale, ids),
+        "conversations": _conversations(scale, ids) if _chat_installed() else {},
         "started_at": now.isoformat(),
     }
     print("MIXED_RUN " + json.dumps(data))
@@ -403,13 +469,28 @@ def _cities() -> list[int]:
 
 
 def _conversations(scale: Scale, ids: dict[str, list[int]]) -> dict:
-    """Conversations the load reads and writes to, by the chat's seeder
-    (empty when the chat is not there)."""
-    try:
-        from bench import chat_data
-    except ImportError:
-        return {}
-    return chat_data.load_conversations(ws_clients=scale.ws_clients)
+    """Who reads and writes which conversations: the --ws-clients users kept
+    connected are hosts, the recipients of every message sent (by the guests
+    of their conversations); inbox and timeline readers are any participants."""
+    from django.db import connection
+
+    rng = random.Random(SEED + 4)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT host_id FROM chat_conversation GROUP BY host_id ORDER BY count(*) DESC, host_id")
+        hosts = [row[0] for row in cursor.fetchall()]
+        if not hosts:
+            return {}
+        ws_hosts = hosts[: scale.ws_clients]
+        cursor.execute("SELECT id, guest_id FROM chat_conversation WHERE host_id = ANY(%s) ORDER BY id", [ws_hosts])
+        sends = [[conversation, token_key(guest)] for conversation, guest in cursor.fetchall()]
+        cursor.execute("SELECT id, guest_id, host_id FROM chat_conversation ORDER BY random() LIMIT 5000")
+        sample = cursor.fetchall()
+    return {
+        "ws_users": [[host, token_key(host)] for host in ws_hosts],
+        "send": sends,
+        "conversations": [[c, token_key(rng.choice([guest, host]))] for c, guest, host in sample],
+        "users": [[user, token_key(user)] for c, guest, host in sample[:2000] for user in (guest, host)],
+    }
 
 
 # --- lag --------------------------------------------------------------------------------------
@@ -429,6 +510,27 @@ def lag(since: str) -> int:
     for status in pending:
         statuses[status] = statuses.get(status, 0) + 1
     print("MIXED_LAG " + json.dumps({"latencies_ms": latencies, "not_sent": statuses}))
+    return 0
+
+
+# --- tickets ----------------------------------------------------------------------------------
+
+
+def tickets(action: str) -> int:
+    """`sweep`: the stale-import sweep as it will run once today's imports
+    are stale (its clock moved STALE_PROCESSING_AFTER on), then the count;
+    `count`: imports not settled. Prints `TICKETS {...}`."""
+    _setup()
+    from django.utils import timezone
+
+    from core.models import ImportedTicket
+    from core.services.ticket_import import STALE_PROCESSING_AFTER, ticket_imports_requeue_stale
+
+    requeued = 0
+    if action == "sweep":
+        requeued = ticket_imports_requeue_stale(now=timezone.now() + STALE_PROCESSING_AFTER)
+    unsettled = ImportedTicket.objects.filter(status__in=["pending", "processing"]).count()
+    print("TICKETS " + json.dumps({"requeued": requeued, "unsettled": unsettled}))
     return 0
 
 
@@ -452,4 +554,6 @@ def invariants(sinks: str) -> int:
 
 if __name__ == "__main__":
     command, argument = sys.argv[1], sys.argv[2]
-    sys.exit({"seed": seed, "prepare": prepare, "lag": lag, "invariants": invariants}[command](argument))
+    sys.exit(
+        {"seed": seed, "prepare": prepare, "lag": lag, "tickets": tickets, "invariants": invariants}[command](argument)
+    )

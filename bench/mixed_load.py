@@ -107,12 +107,12 @@ def data_file(run: dict, *, routes: list[tuple[str, int]], threads: int, sales_p
         "pay_pool": run["pay_pool"],
         "sales_pages": sales_pages,
         "ticket_texts": ticket_bodies(),
-        "inbox_path": chat.get("inbox_path", "/api/conversations/"),
-        "timeline_path": chat.get("timeline_path", "/api/conversations/%d/messages/"),
-        "send_body": chat.get("send_body", '{"body": "bench %s", "client_id": "%s"}'),
-        "chat_users": chat.get("users", [[0, ""]]),
-        "chat_conversations": chat.get("conversations", [[0, ""]]),
-        "send_conversations": chat.get("send", [[0, ""]]),
+        "inbox_path": "/api/conversations/",
+        "timeline_path": "/api/conversations/%d/messages/",
+        "send_body": '{"body": "%s", "client_id": "%s"}',
+        "chat_users": chat.get("users") or [[0, ""]],
+        "chat_conversations": chat.get("conversations") or [[0, ""]],
+        "send_conversations": chat.get("send") or [[0, ""]],
     }
     path = Path(tempfile.mkstemp(prefix="bench-mixed-", suffix=".lua")[1])
     path.write_text("return " + lua(data) + "\n", encoding="utf-8")

@@ -25,6 +25,8 @@ class Samples:
     socket_errors: dict[str, int] = field(default_factory=dict)
     duration_s: float = 0.0
     failures: list[str] = field(default_factory=list)
+    # Message sends answered 201: message id -> wall-clock ms the send started.
+    sends: dict[int, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.route)
@@ -59,6 +61,10 @@ def parse_wrk_output(lines: Iterable[str], sample_lines: Iterable[str], routes: 
     for line in sample_lines:
         if line.startswith("F "):
             samples.failures.append(line[2:])
+            continue
+        if line.startswith("S "):
+            _, message, sent_at = line.split()
+            samples.sends[int(message)] = float(sent_at)
             continue
         fields = line.split()
         if len(fields) != 5:
@@ -138,3 +144,10 @@ def recovery_seconds(
         else:
             run = 0
     return None
+
+
+def delivery_latencies(sends: dict[int, float], arrivals: dict[int, float]) -> tuple[list[float], int]:
+    """Send -> receipt (ms) of each message sent and received, and how many
+    sent messages never arrived."""
+    latencies = [arrivals[message] - sent_at for message, sent_at in sends.items() if message in arrivals]
+    return latencies, len(sends) - len(latencies)
