@@ -43,6 +43,7 @@ from bench.mixed import (
     Prepared,
     _django,
     add_common_arguments,
+    finish,
     prepare,
     queue_lag,
     resolve,
@@ -84,12 +85,13 @@ def run(args) -> int:
     if unknown:
         raise BenchError(f"unknown faults {sorted(unknown)}; known: {FAULT_NAMES}")
     redis = RedisServer(Path(os.environ.get("TMPDIR", "/tmp")))
+    prepared = None
     try:
         prepared = prepare(args, redis)
         allow_connections(prepared.env, True)  # a drill stopped halfway may have left them refused
         return _run(args, prepared, faults)
     finally:
-        redis.stop()
+        finish(prepared, redis)
 
 
 def _run(args, prepared: Prepared, faults: list[str]) -> int:

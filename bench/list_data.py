@@ -165,8 +165,11 @@ def delete_bench_tickets() -> None:
     documents = TicketDocument.objects.filter(original_name__startswith=TICKET_DOCUMENT_PREFIX)
     tickets = ImportedTicket.objects.filter(document__in=documents)
     SaleItem.objects.filter(imported_ticket__in=tickets).update(imported_ticket=None)
-    # The self-references are PROTECT: clear them before deleting.
-    tickets.update(duplicate_of=None, replaces=None)
+    # The self-references are PROTECT. The repeated imports go first: once
+    # their duplicate_of is cleared their number would clash with the first
+    # import's (unique among first imports). Exchanges point at first imports.
+    tickets.filter(duplicate_of__isnull=False).delete()
+    tickets.update(replaces=None)
     tickets.delete()
     documents.delete()
 

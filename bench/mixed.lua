@@ -244,9 +244,10 @@ function init(args)
     end
   end
   -- Each run of the same data its own share of the pool and of the listings.
-  -- (the warm-up, phase 0, the first half; the measured run the second).
-  pool_next = thread_number + 1 + data.phase * math.floor(#data.pay_pool / 2)
-  listing_offset = data.phase * math.floor((data.listings[2] - data.listings[1] + 1) / 2)
+  -- (the warm-up, phase 0, the first third; the measured run the second;
+  -- a profile the last).
+  pool_next = thread_number + 1 + data.phase * math.floor(#data.pay_pool / 3)
+  listing_offset = data.phase * math.floor((data.listings[2] - data.listings[1] + 1) / 3)
 end
 
 local function choose_route()

@@ -119,6 +119,7 @@ class Prepared:
     routes: list[tuple[str, int]]
     data_path: Path
     asgi_port: int | None
+    sales_pages: int
 
     @property
     def base_url(self) -> str:
@@ -174,7 +175,7 @@ def prepare(args, scratch_redis: RedisServer) -> Prepared:
     )
     sales_pages = max(1, SCALES[args.scale].sales // 50 // 10)  # the first tenth of the pages: the recent sales
     path = data_file(run, routes=routes, threads=args.connections, sales_pages=sales_pages)
-    return Prepared(env, redis, topology, run, routes, path, asgi_port)
+    return Prepared(env, redis, topology, run, routes, path, asgi_port, sales_pages)
 
 
 # --- the benchmark ----------------------------------------------------------------------------
@@ -183,11 +184,20 @@ def prepare(args, scratch_redis: RedisServer) -> Prepared:
 def run(args) -> int:
     resolve(args)
     redis = RedisServer(Path(os.environ.get("TMPDIR", "/tmp")))
+    prepared = None
     try:
         prepared = prepare(args, redis)
         return _run(args, prepared)
     finally:
-        redis.stop()
+        finish(prepared, redis)
+
+
+def finish(prepared: Prepared | None, redis: RedisServer) -> None:
+    """Stop everything the bench started; the processes' logs stay."""
+    if prepared is not None:
+        prepared.topology.stop()
+        print(f"logs of the web server, ASGI server, workers and beat: {prepared.topology.scratch}")
+    redis.stop()
 
 
 def _run(args, prepared: Prepared) -> int:

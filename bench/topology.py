@@ -192,8 +192,7 @@ class Topology:
             self.asgi = Service("asgi", asgi_command, self.env.server_env(**extra), self.scratch / "asgi.log").start()
         for number in range(1, self.celery_workers + 1):
             self.workers.append(self._worker(number).start())
-        beat = [str(_BIN / "celery"), "-A", "project", "beat", "--loglevel=warning",
-                "--schedule", str(self.scratch / "beat-schedule")]  # fmt: skip
+        beat = [str(_BIN / "celery"), "-A", "project", "beat", "--loglevel=warning"]
         self.beat = Service("beat", beat, self.env.server_env(**extra), self.scratch / "beat.log").start()
         return self
 
@@ -248,6 +247,9 @@ class Topology:
             if service is not None:
                 service.stop()
         if self.web is not None:
+            # Kept with the others' logs (the server's scratch directory goes).
+            with contextlib.suppress(OSError):
+                shutil.copy(self.web.log_path, self.scratch / "web.log")
             self.web.stop()
 
 

@@ -25,7 +25,7 @@ RUN = {
     "listings": [1, 79],
     "contended": [80, 100],
     "pay_pool": [[5000, 1], [5001, 2]],
-    "conversations": {},
+    "conversations": {"send": [[41, "g1"], [42, "g2"]], "users": [[1, "g1"]], "conversations": [[41, "g1"]]},
 }
 
 
@@ -33,6 +33,8 @@ class Stub(BaseHTTPRequestHandler):
     """Right answers, except: the sales list forgets its results, and a
     booking on a contended listing is refused (right) as is one on listing 7
     (wrong: nobody else asks for its nights)."""
+
+    messages = 0
 
     def _answer(self, status: int, body: dict) -> None:
         content = json.dumps(body).encode()
@@ -63,6 +65,9 @@ class Stub(BaseHTTPRequestHandler):
                 self._answer(409, {"code": "dates_taken", "detail": "Taken"})
             else:
                 self._answer(201, {"id": 9000 + body["listing"], "status": "pending_payment"})
+        elif self.path.startswith("/api/conversations/"):
+            type(self).messages += 1
+            self._answer(201, {"id": type(self).messages, "body": body["body"]})
         elif self.path.endswith("/pay/"):
             self._answer(201, {"status": "succeeded"})
         else:
@@ -82,7 +87,7 @@ def stub_url():
 
 
 def test_the_script_checks_every_answer_and_the_report_reads_it(stub_url):
-    routes = [("sales", 1), ("book", 3), ("detail", 1), ("pay", 1)]
+    routes = [("sales", 1), ("book", 3), ("detail", 1), ("pay", 1), ("send", 1)]
     path = data_file(RUN, routes=routes, threads=2, sales_pages=5)
 
     mix = run_mix(stub_url, path, routes, duration=2, threads=2, phase=1)
@@ -106,6 +111,9 @@ def test_the_script_checks_every_answer_and_the_report_reads_it(stub_url):
     assert samples.failures
     assert any(failure.startswith("sales 200") for failure in samples.failures)
     assert mix.cpu_seconds > 0
+    # Each message sent is noted with its id, for its receipt to be matched.
+    assert figures(samples, "send").error_count == 0
+    assert len(samples.sends) == figures(samples, "send").requests > 0
 
 
 def test_pacing_holds_the_rate(stub_url):
@@ -144,3 +152,12 @@ def test_per_second_buckets_split_latencies_by_start():
     assert buckets[1][2] == 1
     assert 6.0 < buckets[0][1] <= 7.0
     assert 190.0 < buckets[1][1] <= 200.0
+
+
+def test_delivery_is_matched_by_message_id_and_a_missing_one_counted():
+    from bench.mixed_report import delivery_latencies
+
+    latencies, missing = delivery_latencies({1: 1000.0, 2: 1010.0, 3: 1020.0}, {1: 1004.5, 3: 1030.0, 9: 1.0})
+
+    assert sorted(latencies) == [4.5, 10.0]
+    assert missing == 1
