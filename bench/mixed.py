@@ -44,7 +44,7 @@ from bench.load import WRK_INSTALL_HINT, percentile
 from bench.mixed_data import SCALES
 from bench.mixed_load import CHAT_ROUTES, data_file, mix_routes, run_mix
 from bench.mixed_report import Samples, delivery_latencies, figures
-from bench.mixed_ws import WsClients
+from bench.mixed_ws import CONNECTS_PER_SECOND, WsClients
 from bench.report import format_value, print_table, summary_line
 from bench.topology import GroupCpuWatch, RedisServer, Topology
 
@@ -158,6 +158,10 @@ def prepare(args, scratch_redis: RedisServer) -> Prepared:
     if not with_chat:
         print("chat: not there (no chat app or no conversations): inbox, timeline and send left out of the mix")
     routes = mix_routes(with_chat)
+    if with_chat and args.ws_clients:
+        # Messages go to the users kept connected (the first --ws-clients of them).
+        connected = {user for user, _token in run["conversations"]["ws_users"][: args.ws_clients]}
+        run["conversations"]["send"] = [send for send in run["conversations"]["send"] if send[2] in connected]
     topology = Topology(env, worker_concurrency=2)
     asgi_port = None
     if with_chat:
@@ -239,7 +243,7 @@ def start_ws_clients(prepared: Prepared, args) -> WsClients | None:
     if prepared.asgi_port is None or not args.ws_clients:
         return None
     clients = WsClients(prepared.asgi_port, prepared.run["conversations"]["ws_users"][: args.ws_clients]).start()
-    time.sleep(3)  # connected before the load starts sending
+    time.sleep(2 + args.ws_clients / CONNECTS_PER_SECOND)  # connected before the load starts sending
     return clients
 
 

@@ -178,9 +178,9 @@ def _users(scale: Scale) -> None:
 
     rng = random.Random(SEED)
     password = make_password(None)
+    # Users of an earlier scale stay (their sales, imports and bookings refer to them); the missing ones are made.
+    existing = set(User.objects.filter(username__startswith="bench-mixed-").values_list("username", flat=True))
     with transaction.atomic():
-        User.objects.filter(username__startswith=GUEST_PREFIX).delete()
-        User.objects.filter(username__startswith=STAFF_PREFIX).delete()
         people = [
             User(
                 username=f"{GUEST_PREFIX}{n}",
@@ -200,7 +200,7 @@ def _users(scale: Scale) -> None:
             )
             for n in range(scale.staff)
         ]
-        User.objects.bulk_create(people, batch_size=5000)
+        User.objects.bulk_create([person for person in people if person.username not in existing], batch_size=5000)
         ids = _bench_user_ids()
         ApiToken.objects.filter(name=TOKEN_NAME).delete()
         expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30)
@@ -481,8 +481,10 @@ def _conversations(scale: Scale, ids: dict[str, list[int]]) -> dict:
         if not hosts:
             return {}
         ws_hosts = hosts[: scale.ws_clients]
-        cursor.execute("SELECT id, guest_id FROM chat_conversation WHERE host_id = ANY(%s) ORDER BY id", [ws_hosts])
-        sends = [[conversation, token_key(guest)] for conversation, guest in cursor.fetchall()]
+        cursor.execute(
+            "SELECT id, guest_id, host_id FROM chat_conversation WHERE host_id = ANY(%s) ORDER BY id", [ws_hosts]
+        )
+        sends = [[conversation, token_key(guest), host] for conversation, guest, host in cursor.fetchall()]
         cursor.execute("SELECT id, guest_id, host_id FROM chat_conversation ORDER BY random() LIMIT 5000")
         sample = cursor.fetchall()
     return {

@@ -23,12 +23,13 @@ from pathlib import Path
 
 from bench.environment import REPO_ROOT, BenchError
 
-CONNECT_TIMEOUT_S = 30
+CONNECTS_PER_SECOND = 50
 
 
-async def _client(url: str, token: str, arrivals: dict[int, float], state: dict) -> None:
+async def _client(url: str, token: str, arrivals: dict[int, float], state: dict, wait: float) -> None:
     from websockets.asyncio.client import connect
 
+    await asyncio.sleep(wait)
     while not state["stopping"]:
         try:
             async with connect(f"{url}?token={token}", open_timeout=10, max_size=2**20) as socket:
@@ -52,7 +53,11 @@ async def _main(url: str, tokens: list[str], out: Path) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    tasks = [asyncio.create_task(_client(url, token, arrivals, state)) for token in tokens]
+    # Users come online over a few seconds (CONNECTS_PER_SECOND), not all in one instant.
+    tasks = [
+        asyncio.create_task(_client(url, token, arrivals, state, number / CONNECTS_PER_SECOND))
+        for number, token in enumerate(tokens)
+    ]
     await stop.wait()
     state["stopping"] = True
     for task in tasks:
