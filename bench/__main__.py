@@ -21,6 +21,7 @@ BENCHMARKS = {
     "parser": "bench.parser",
     "search": "bench.search",
     "bookings": "bench.bookings",
+    "chat": "bench.chat",
     "chat_ws": "bench.chat_ws",
     "mixed": "bench.mixed",
     "drill": "bench.drill",

@@ -78,8 +78,8 @@ print(json.dumps({"seconds": time.monotonic() - start}))
 def add_arguments(parser) -> None:
     parser.add_argument("--clients", type=int, default=500, help="connected sockets (500)")
     parser.add_argument("--processes", type=int, default=2, help="ASGI server processes (2)")
-    parser.add_argument("--messages", type=int, default=2000, help="events published, each to 2 users (2000)")
-    parser.add_argument("--rate", type=float, default=200, help="events published per second (200)")
+    parser.add_argument("--messages", type=int, default=1000, help="events published, each to 2 users (1000)")
+    parser.add_argument("--rate", type=float, default=50, help="events published per second (50)")
     add_environment_arguments(parser)
 
 
@@ -90,9 +90,9 @@ def run(args) -> int:
     figures = fanout_measure(
         clients=args.clients, processes=args.processes, messages=args.messages, rate=args.rate, env=env
     )
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} (CPU per frame received: servers, clients)")
     print_table(
-        ["clients", "processes", "sent", "received", "p50 ms", "p99 ms", "max ms"],
+        ["clients", "processes", "sent", "received", "p50 ms", "p99 ms", "max ms", "server cpu ms", "client cpu ms"],
         [
             [
                 figures["ws_clients"],
@@ -102,6 +102,8 @@ def run(args) -> int:
                 figures["ws_p50_ms"],
                 figures["ws_p99_ms"],
                 figures["ws_max_ms"],
+                figures["server_cpu_ms_per_frame"],
+                figures["client_cpu_ms_per_frame"],
             ]
         ],
     )
@@ -113,8 +115,8 @@ def fanout_measure(
     *,
     clients: int = 500,
     processes: int = 2,
-    messages: int = 2000,
-    rate: float = 200,
+    messages: int = 1000,
+    rate: float = 50,
     env: BenchEnvironment | None = None,
 ) -> dict:
     """Start `processes` ASGI servers, connect `clients` sockets spread over
@@ -134,39 +136,41 @@ def fanout_measure(
             f"ws://127.0.0.1:{servers[n % processes].port}/ws/chat/?token={key}" for n, (_, key) in enumerate(users)
         ]
         pairs = [[users[n][0], users[n + 1][0]] for n in range(0, clients, 2)]
-        return asyncio.run(_measure(env, urls, pairs, messages, rate))
+        figures = asyncio.run(_measure(env, urls, pairs, messages, rate, servers))
+        if figures["ws_received"] < figures["ws_expected"]:
+            for server in servers:
+                print(f"uvicorn on port {server.port}:\n{server.log_tail()}", file=sys.stderr)
+        return figures
     finally:
         for server in servers:
             server.stop()
 
 
-async def _measure(env: BenchEnvironment, urls: list[str], pairs: list[list[int]], messages: int, rate: float):
+async def _measure(
+    env: BenchEnvironment, urls: list[str], pairs: list[list[int]], messages: int, rate: float, servers: list
+) -> dict:
     latencies: list[float] = []
     connected = 0
     all_connected = asyncio.Event()
-    done = asyncio.Event()
+    sockets = []
     opening = asyncio.Semaphore(50)
 
     async def client(url: str) -> None:
         nonlocal connected
         async with opening:
             websocket = await connect(url, open_timeout=60, max_queue=None)
-        async with websocket:
-            hello = json.loads(await websocket.recv())
-            if hello["type"] != "hello":
-                raise BenchError(f"socket refused: {hello}")
-            connected += 1
-            if connected == len(urls):
-                all_connected.set()
-            while not done.is_set():
-                try:
-                    text = await asyncio.wait_for(websocket.recv(), timeout=0.5)
-                except TimeoutError:
-                    continue
-                arrived = time.time()
-                frame = json.loads(text)
-                if frame["type"] == "message.created":
-                    latencies.append((arrived - frame["payload"]["sent_at"]) * 1000)
+        sockets.append(websocket)
+        hello = json.loads(await websocket.recv())
+        if hello["type"] != "hello":
+            raise BenchError(f"socket refused: {hello}")
+        connected += 1
+        if connected == len(urls):
+            all_connected.set()
+        async for text in websocket:
+            arrived = time.time()
+            frame = json.loads(text)
+            if frame["type"] == "message.created":
+                latencies.append((arrived - frame["payload"]["sent_at"]) * 1000)
 
     tasks = [asyncio.create_task(client(url)) for url in urls]
     try:
@@ -174,6 +178,8 @@ async def _measure(env: BenchEnvironment, urls: list[str], pairs: list[list[int]
     except TimeoutError:
         failed = [task.exception() for task in tasks if task.done() and task.exception()]
         raise BenchError(f"only {connected} of {len(urls)} sockets opened: {failed[:3]}") from None
+    # CPU the servers and these clients spend on the events (from here to the last frame).
+    server_cpu, client_cpu = sum(server.cpu_seconds() for server in servers), time.process_time()
     publisher = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -193,7 +199,9 @@ async def _measure(env: BenchEnvironment, urls: list[str], pairs: list[list[int]
     deadline = time.monotonic() + 10
     while len(latencies) < expected and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-    done.set()
+    server_cpu = sum(server.cpu_seconds() for server in servers) - server_cpu
+    client_cpu = time.process_time() - client_cpu
+    await asyncio.gather(*(websocket.close() for websocket in sockets))
     await asyncio.gather(*tasks, return_exceptions=True)
     ordered = sorted(latencies)
     return {
@@ -205,6 +213,8 @@ async def _measure(env: BenchEnvironment, urls: list[str], pairs: list[list[int]
         "ws_received": len(ordered),
         "ws_expected": expected,
         "publish_seconds": json.loads(out.decode().strip().splitlines()[-1])["seconds"],
+        "server_cpu_ms_per_frame": server_cpu * 1000 / max(1, len(ordered)),
+        "client_cpu_ms_per_frame": client_cpu * 1000 / max(1, len(ordered)),
     }
 
 
@@ -260,6 +270,15 @@ class _AsgiServer:
                 return
             time.sleep(0.1)
         raise BenchError("uvicorn did not start")
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the server process so far."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def log_tail(self, characters: int = 3000) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-characters:]
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
@@ -86,6 +87,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.user = None
         self.last_seq = 0
+        # Held while numbered events are sent: the keep-alive's catch-up
+        # and the layer's events never interleave.
+        self.lasting = asyncio.Lock()
         self.partners: dict[int, int] = {}
         self.keep_alive = None
         self.window_start, self.window_frames = 0.0, 0
@@ -112,8 +116,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self._error(error.code, error.message)
                 await self._resync(self.last_seq)
             else:
-                self.last_seq = since
-                await self._catch_up()
+                await self._catch_up(since=since)
         self.keep_alive = asyncio.create_task(self._keep_alive())
         if others_live == 0:
             await self._presence_announce(online=True)
@@ -173,8 +176,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "pong"})
 
     async def _resume(self, frame: dict) -> None:
-        self.last_seq = _whole(frame, "since", minimum=0)
-        await self._catch_up()
+        await self._catch_up(since=_whole(frame, "since", minimum=0))
 
     async def _typing(self, frame: dict) -> None:
         conversation_id = _whole(frame, "conversation")
@@ -201,20 +203,29 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """A numbered event: sent if it is the next one, the missing ones first
         after a gap, dropped if already sent."""
         seq = message["seq"]
-        if seq <= self.last_seq:
-            return
-        if seq == self.last_seq + 1:
-            self.last_seq = seq
-            await self.send(text_data=message["frame"])
-            return
-        await self._catch_up(until=seq)
+        async with self.lasting:
+            if seq <= self.last_seq:
+                return
+            if seq == self.last_seq + 1:
+                self.last_seq = seq
+                await self.send(text_data=message["frame"])
+                return
+            await self._replay(until=seq)
 
     async def chat_momentary(self, message: dict) -> None:
         await self.send(text_data=message["frame"])
 
     # --- helpers ------------------------------------------------------------------------
 
-    async def _catch_up(self, until: int | None = None) -> None:
+    async def _catch_up(self, *, since: int | None = None) -> None:
+        """Send the user's events after `since` (else after the last one
+        sent) up to the latest."""
+        async with self.lasting:
+            if since is not None:
+                self.last_seq = since
+            await self._replay()
+
+    async def _replay(self, until: int | None = None) -> None:
         """Send the user's events after last_seq (up to `until`) from the log,
         or a resync when the log no longer holds them all."""
         replay = await _in_thread(realtime_store().events_since)(self.user.pk, self.last_seq, until)
@@ -261,15 +272,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
         the token still valid (a revoked or expired one closes the socket)."""
         interval = settings.CHAT_CONNECTION_TTL_SECONDS / 3
         while True:
-            await asyncio.sleep(interval)
+            # Jittered: sockets opened together do not renew together.
+            await asyncio.sleep(interval * random.uniform(0.75, 1))
             try:
-                if await database_sync_to_async(_authenticate)(self.token_key) is None:
+                if not await database_sync_to_async(self._still_allowed)():
                     await self._refuse()
                     return
-                await _in_thread(realtime_store().connection_touch)(self.user.pk, self.channel_name)
-                await database_sync_to_async(presence_touch)(user=self.user)
+                last_seq = await _in_thread(realtime_store().connection_renew)(self.user.pk, self.channel_name)
+                # An event the layer lost with none after it to reveal the gap.
+                if last_seq > self.last_seq:
+                    await self._catch_up()
             except Exception:
                 logger.warning("chat socket: keep-alive of user %s failed", self.user.pk, exc_info=True)
+
+    def _still_allowed(self) -> bool:
+        """The token still valid (then the user is still online)."""
+        if _authenticate(self.token_key) is None:
+            return False
+        presence_touch(user=self.user)
+        return True
 
     async def _refuse(self) -> None:
         with translation.override(self.language):

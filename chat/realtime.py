@@ -15,10 +15,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import threading
 from functools import partial
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
@@ -89,13 +92,42 @@ def _publish(user_ids: list[int], event_type: str, body: str) -> None:
     _group_send_all(messages)
 
 
+class _PublishLoop:
+    """An event loop in a thread of its own that this process's sync code
+    (web requests, workers) publishes on. async_to_sync would run each
+    publish on a new loop, where the channel layer opens new Redis
+    connections every time; here they are opened once and kept."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.pid = 0
+
+    def run(self, coroutine) -> None:
+        with self.lock:
+            # A forked worker has the loop but not its thread: it makes its own.
+            if self.loop is None or self.pid != os.getpid():
+                self.loop = asyncio.new_event_loop()
+                threading.Thread(target=self.loop.run_forever, name="chat-publish", daemon=True).start()
+                self.pid = os.getpid()
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        future.result(timeout=settings.CHAT_REDIS_TIMEOUT_SECONDS * 5)
+
+
+_publish_loop = _PublishLoop()
+
+
 def _group_send_all(messages: list[tuple[str, dict]]) -> None:
     layer = get_channel_layer()
 
     async def send_all() -> None:
         await asyncio.gather(*(layer.group_send(group, message) for group, message in messages))
 
-    async_to_sync(send_all)()
+    if isinstance(layer, InMemoryChannelLayer):
+        # Its queues belong to the loop of this process's sockets: publish on it.
+        async_to_sync(send_all)()
+    else:
+        _publish_loop.run(send_all())
 
 
 async def momentary_send(*, user_ids: list[int], event_type: str, payload: dict) -> None:

@@ -14,6 +14,7 @@ set of the user's last CHAT_EVENT_LOG_LENGTH frames scored by sequence,
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -110,8 +111,18 @@ class RedisStore:
         pipe.zremrangebyscore(key, "-inf", now)
         pipe.zadd(key, {connection_id: now + settings.CHAT_CONNECTION_TTL_SECONDS})
         pipe.zcard(key)
-        pipe.expire(key, settings.CHAT_CONNECTION_TTL_SECONDS)
+        pipe.expire(key, math.ceil(settings.CHAT_CONNECTION_TTL_SECONDS))
         return pipe.execute()[2] - 1
+
+    def connection_renew(self, user_id: int, connection_id: str) -> int:
+        """connection_touch for a socket already counted, in one round trip
+        with the user's last sequence number, which it returns."""
+        key = f"{self.prefix}conn:{user_id}"
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(key, {connection_id: time.time() + settings.CHAT_CONNECTION_TTL_SECONDS})
+        pipe.expire(key, math.ceil(settings.CHAT_CONNECTION_TTL_SECONDS))
+        pipe.get(f"{self.prefix}seq:{user_id}")
+        return int(pipe.execute()[2] or 0)
 
     def connection_drop(self, user_id: int, connection_id: str) -> int:
         """Forget the connection; the number of the user's live connections left."""
@@ -173,6 +184,10 @@ class MemoryStore:
             live = self.connections[user_id] = self._live(user_id, now)
             live[connection_id] = now + settings.CHAT_CONNECTION_TTL_SECONDS
             return len(live) - 1
+
+    def connection_renew(self, user_id: int, connection_id: str) -> int:
+        self.connection_touch(user_id, connection_id)
+        return self.sequence_last(user_id)
 
     def connection_drop(self, user_id: int, connection_id: str) -> int:
         with self.lock:

@@ -185,11 +185,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # Waiting for events is a 5 s BZPOPMIN; redis-py's default
+                # socket timeout is 5 s too, and a read that times out kills
+                # the waiting sockets' consumers: wait longer than it blocks.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}],
                 "prefix": "travelhub:asgi",
-                # A socket that stops reading has at most this many events
-                # queued for it; past that the layer drops them (its log has them).
-                "capacity": env.int("CHAT_CHANNEL_CAPACITY", default=200),
+                # Events waiting in Redis for one ASGI process (all its
+                # sockets share one queue there), and for one socket in the
+                # process; past them the layer drops events (the user's log
+                # keeps them, chat.realtime). 100, the default, dropped
+                # events of 250 sockets a process under load.
+                "capacity": env.int("CHAT_CHANNEL_CAPACITY", default=10_000),
             },
         }
     }

@@ -51,8 +51,10 @@ def _cursor_decode(cursor: str) -> selectors.InboxPosition:
     return position
 
 
-def _online_of(conversations: list[Conversation]) -> set[int]:
-    return online_users(sorted({person for c in conversations for person in (c.guest_id, c.host_id)}))
+def _shown_context(request, conversations: list[Conversation]) -> dict:
+    """The people of these conversations (one query) and who of them is online (one cache round trip)."""
+    people = selectors.people_of(conversations)
+    return {"request": request, "people": people, "online": online_users(sorted(people))}
 
 
 @extend_schema_view(
@@ -90,10 +92,11 @@ class ConversationViewSet(viewsets.GenericViewSet):
                 unread_only=options["unread_only"],
                 listing_id=options.get("listing"),
                 after=after,
-            )[: size + 1]
+                size=size + 1,  # one more: is there a next page?
+            )
         )
         more, page = len(page) > size, page[:size]
-        context = {"request": request, "online": _online_of(page)}
+        context = _shown_context(request, page)
         next_url = None
         if more:
             params = request.query_params.copy()
@@ -119,7 +122,7 @@ class ConversationViewSet(viewsets.GenericViewSet):
 
     def _shown(self, conversation_id: int) -> dict:
         conversation = selectors.conversation_shown(user=self.request.user, conversation_id=conversation_id)
-        context = {"request": self.request, "online": _online_of([conversation])}
+        context = _shown_context(self.request, [conversation])
         return serializers.ConversationSerializer(conversation, context=context).data
 
     @extend_schema(summary="Archivar (o desarchivar) mi copia", request=serializers.ArchiveSerializer)
@@ -218,8 +221,8 @@ class MessageViewSet(viewsets.GenericViewSet):
         return self._shown(message, status.HTTP_200_OK)
 
     def _shown(self, message: Message, answer_status: int) -> Response:
-        conversation = Conversation.objects.get(pk=message.conversation_id)
-        context = {"request": self.request, "conversation": conversation}
+        # The conversation as the service read it: its cursors say the message's status.
+        context = {"request": self.request, "conversation": message.conversation}
         return Response(serializers.MessageSerializer(message, context=context).data, status=answer_status)
 
     @extend_schema(

@@ -101,33 +101,61 @@ def inbox(
     unread_only: bool = False,
     listing_id: int | None = None,
     after: InboxPosition | None = None,
+    size: int = 50,
 ) -> QuerySet[Conversation]:
-    """The user's conversations (their archived copies, or the others),
-    newest message first, each with the other person, their presence row,
-    the last message and the user's unread count: one query for a page."""
-    conversations = _detailed(
-        Conversation.objects.filter(Q(guest=user, guest_archived=archived) | Q(host=user, host_archived=archived)),
-        user,
-    ).order_by("-last_message_at", "-id")
+    """A page of `size` of the user's conversations (their archived copies,
+    or the others), newest message first, each with the listing, the last
+    message and the user's unread count: one query. The page's ids are
+    chosen first on the conversation's own row (the inbox indexes), so the
+    last messages and unread counts are read for that page only, however
+    many conversations the user has."""
+    mine = Conversation.objects.filter(Q(guest=user, guest_archived=archived) | Q(host=user, host_archived=archived))
     if listing_id is not None:
-        conversations = conversations.filter(listing_id=listing_id)
+        mine = mine.filter(listing_id=listing_id)
     if unread_only:
-        conversations = conversations.filter(unread_count__gt=0)
+        mine = mine.annotate(my_last_read_id=_my_read_cursor(user), unread_count=_unread_count(user)).filter(
+            unread_count__gt=0
+        )
     if after is not None:
-        conversations = conversations.filter(
+        mine = mine.filter(
             Q(last_message_at__lt=after.last_message_at) | Q(last_message_at=after.last_message_at, id__lt=after.id)
         )
-    return conversations
+    page = mine.order_by("-last_message_at", "-id").values("pk")[:size]
+    return _detailed(Conversation.objects.filter(pk__in=page), user).order_by("-last_message_at", "-id")
+
+
+# What a client is shown of a conversation: its own columns, the listing's
+# title and the last message (not the listing's description or search
+# vector, which would travel with every row).
+SHOWN_FIELDS = [
+    *(field.name for field in Conversation._meta.concrete_fields),
+    "listing__id",
+    "listing__title",
+    *(f"last_message__{name}" for name in ("id", "sender", "body", "attachment", "created_at", "deleted_at")),
+]
 
 
 def _detailed(conversations: QuerySet[Conversation], user: User) -> QuerySet[Conversation]:
     return (
-        conversations.select_related(
-            "guest", "host", "listing", "last_message", "guest__chat_presence", "host__chat_presence"
-        )
+        conversations.select_related("listing", "last_message")
+        .only(*SHOWN_FIELDS)
         .annotate(my_last_read_id=_my_read_cursor(user))
         .annotate(unread_count=_unread_count(user))
     )
+
+
+def people_of(conversations: list[Conversation]) -> dict[int, User]:
+    """The participants of these conversations with their last-seen rows,
+    by id: one query whatever the number of conversations."""
+    ids = {person for conversation in conversations for person in (conversation.guest_id, conversation.host_id)}
+    if not ids:
+        return {}
+    people = (
+        User.objects.filter(pk__in=ids)
+        .select_related("chat_presence")
+        .only("id", "username", "first_name", "last_name", "chat_presence__last_seen_at")
+    )
+    return {person.pk: person for person in people}
 
 
 def unread_total(*, user: User) -> int:

@@ -120,6 +120,9 @@ def test_bad_frames_get_an_error_frame_and_the_socket_stays_open():
             "conversation too big": '{"type": "typing", "conversation": 99999999999999999999}',
             "unknown conversation": '{"type": "typing", "conversation": 999999}',
             "someone else's conversation": f'{{"type": "typing", "conversation": {other_pair.conversation.pk}}}',
+            "delivered in someone else's conversation": (
+                f'{{"type": "delivered", "conversation": {other_pair.conversation.pk}, "message": 1}}'
+            ),
             "negative since": '{"type": "resume", "since": -1}',
             "delivered without message": f'{{"type": "delivered", "conversation": {pair.conversation.pk}}}',
             "delivered of a message not in it": (
@@ -142,6 +145,7 @@ def test_bad_frames_get_an_error_frame_and_the_socket_stays_open():
             "conversation too big": ("error", "invalid_frame"),
             "unknown conversation": ("error", "not_found"),
             "someone else's conversation": ("error", "not_found"),
+            "delivered in someone else's conversation": ("error", "not_found"),
             "negative since": ("error", "invalid_frame"),
             "delivered without message": ("error", "invalid_frame"),
             "delivered of a message not in it": ("error", "unknown_message"),
@@ -448,3 +452,51 @@ def _publish_in_rolled_back_transaction(pair):
 def _publish_in_committed_transaction(pair):
     with transaction.atomic():
         events_publish_on_commit(**_message_event(pair, 2))
+
+
+def test_a_lost_last_event_arrives_with_the_next_keep_alive(settings):
+    settings.CHAT_CONNECTION_TTL_SECONDS = 0.3
+    pair = conversation_pair()
+    append = sync_to_async(realtime_store().events_append)
+
+    async def scenario():
+        guest, _ = await socket_hello(pair.guest_key)
+        # Numbered and logged, but the layer lost it and nothing follows it.
+        await append([(pair.guest.pk, '{"type":"message.created","payload":{"message":7}}')])
+        event = await guest.receive_json_from(timeout=2)
+        await guest.disconnect()
+
+        assert event == {"seq": 1, "type": "message.created", "payload": {"message": 7}}
+
+    run(scenario)
+
+
+def test_a_socket_whose_token_is_revoked_is_closed_with_4401(settings):
+    settings.CHAT_CONNECTION_TTL_SECONDS = 0.3
+    pair = conversation_pair()
+
+    async def scenario():
+        guest, _ = await socket_hello(pair.guest_key)
+        await database_sync_to_async(ApiToken.objects.filter(user=pair.guest).delete)()
+        error = await guest.receive_json_from(timeout=2)
+        closed = await guest.receive_output(timeout=2)
+
+        assert error["code"] == "unauthorized"
+        assert closed["code"] == CLOSE_UNAUTHORIZED
+
+    run(scenario)
+
+
+@pytest.mark.redis
+def test_the_redis_layer_waits_for_events_longer_than_it_blocks():
+    # An idle ASGI process blocks brpop_timeout seconds on Redis for events;
+    # a socket timeout no longer than that ends the wait with an error that
+    # closes every socket of the process.
+    layer = channel_layers["default"]
+    pool = async_to_sync(_pool_of)(layer)
+
+    assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout
+
+
+async def _pool_of(layer):
+    return layer.connection(0).connection_pool
