@@ -222,6 +222,8 @@ def _run(args, prepared: Prepared) -> int:
     cpu = watch.stop()
     cpu["postgres"] = database.stop()
     cpu["wrk"] = mix.cpu_seconds / (mix.wall_seconds * (os.cpu_count() or 1))
+    # Everything not the bench's: other people's work on a shared machine.
+    cpu["others"] = max(0.0, cpu.pop("machine") - sum(cpu.values()))
     ws_latencies = ws_delivery(ws, mix.samples)
     lag = queue_lag(prepared.env, started_at)
     report(args, prepared, mix.samples, cpu, lag, ws_latencies)
@@ -304,7 +306,7 @@ def report(args, prepared: Prepared, samples: Samples, cpu: dict, lag: dict, ws_
     print(
         "cpu (share of the whole machine, every core): "
         + ", ".join(f"{name} {share:.0%}" for name, share in cpu.items())
-        + " (postgres: the bench database's backends)"
+        + " (postgres: the bench database's backends; others: every other process on the machine)"
     )
     print(
         f"queue lag (notification created -> delivered, {lag['sent']} deliveries of the measured run): "

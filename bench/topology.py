@@ -263,13 +263,15 @@ class GroupCpuWatch:
 
         self._groups = groups  # a callable returning {name: [pid, ...]}
         self._start = {name: {pid: process_seconds([pid]) for pid in pids} for name, pids in groups().items()}
-        self._clock = machine_seconds()[1]
+        self._busy, self._clock = machine_seconds()
 
     def stop(self) -> dict[str, float]:
+        """Each group's share, and `machine`: how busy the whole machine was (every process)."""
         from bench.cpu import machine_seconds
 
-        elapsed = machine_seconds()[1] - self._clock
-        shares = {}
+        busy, clock = machine_seconds()
+        elapsed = clock - self._clock
+        shares = {"machine": (busy - self._busy) / elapsed if elapsed > 0 else 0.0}
         for name, pids in self._groups().items():
             before = self._start.get(name, {})
             used = sum(max(0.0, process_seconds([pid]) - before.get(pid, 0.0)) for pid in set(pids) | set(before))
