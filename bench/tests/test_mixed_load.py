@@ -161,3 +161,28 @@ def test_delivery_is_matched_by_message_id_and_a_missing_one_counted():
 
     assert sorted(latencies) == [4.5, 10.0]
     assert missing == 1
+
+
+def test_a_fault_counts_its_wrong_answers_and_the_seconds_until_p95_is_back():
+    from bench.drill import fault_rows
+    from bench.mixed_report import Samples
+
+    # A request every 100 ms for 40 s at 10 ms; from 20 s, 3 s of 500s at
+    # 900 ms, then 2 s slow but right (300 ms), then quiet again.
+    samples = Samples(routes=["a"])
+    for tick in range(400):
+        at = 1000.0 + tick * 100
+        broken, slow = 20_000 <= at - 1000 < 23_000, 23_000 <= at - 1000 < 25_000
+        samples.route.append(1)
+        samples.start_ms.append(at)
+        samples.latency_ms.append(900.0 if broken else 300.0 if slow else 10.0)
+        samples.status.append(500 if broken else 200)
+        samples.ok.append(0 if broken else 1)
+
+    rows, worst, errors = fault_rows(samples, [("redis", 21_000.0, 24_000.0)], load_started_ms=1000.0)
+
+    name, lasted, wrong, recovery, back = rows[0]
+    assert (name, lasted, wrong) == ("redis", "3.0", "500: 30")
+    assert errors == 30
+    assert recovery == back == "5"
+    assert worst == 5
