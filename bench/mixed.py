@@ -264,12 +264,13 @@ def ws_delivery(ws: WsClients | None, samples: Samples) -> list[float]:
 
 def queue_lag(env: BenchEnvironment, since: str, drain_timeout: float = 120) -> dict:
     """Created -> delivered of the notifications created since `since`, once
-    the queue has drained (or drain_timeout passed): count, p50, p95, max and
-    the deliveries not sent."""
+    the queue has drained — nothing pending, being sent or failed and due
+    again — or drain_timeout passed: count, p50, p95, max and the deliveries
+    not sent."""
     deadline = time.monotonic() + drain_timeout
     while True:
         lag = _django(env, "MIXED_LAG", "lag", since)
-        waiting = sum(count for status, count in lag["not_sent"].items() if status in ("pending", "sending"))
+        waiting = sum(count for status, count in lag["not_sent"].items() if status in ("pending", "sending", "failed"))
         if not waiting or time.monotonic() > deadline:
             break
         time.sleep(2)
