@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 
@@ -105,23 +106,35 @@ def inbox(
 ) -> QuerySet[Conversation]:
     """A page of `size` of the user's conversations (their archived copies,
     or the others), newest message first, each with the listing, the last
-    message and the user's unread count: one query. The page's ids are
-    chosen first on the conversation's own row (the inbox indexes), so the
-    last messages and unread counts are read for that page only, however
-    many conversations the user has."""
-    mine = Conversation.objects.filter(Q(guest=user, guest_archived=archived) | Q(host=user, host_archived=archived))
-    if listing_id is not None:
-        mine = mine.filter(listing_id=listing_id)
-    if unread_only:
-        mine = mine.annotate(my_last_read_id=_my_read_cursor(user), unread_count=_unread_count(user)).filter(
-            unread_count__gt=0
-        )
-    if after is not None:
-        mine = mine.filter(
-            Q(last_message_at__lt=after.last_message_at) | Q(last_message_at=after.last_message_at, id__lt=after.id)
-        )
-    page = mine.order_by("-last_message_at", "-id").values("pk")[:size]
-    return _detailed(Conversation.objects.filter(pk__in=page), user).order_by("-last_message_at", "-id")
+    message and the user's unread count: one query. The page is chosen
+    first among the user's conversations as guest and as host apart, each
+    the first `size` entries of its inbox index; the last messages and
+    unread counts are then read for that page only, however many
+    conversations the user has."""
+
+    def first_of(conversations: QuerySet[Conversation]) -> QuerySet:
+        if listing_id is not None:
+            conversations = conversations.filter(listing_id=listing_id)
+        if unread_only:
+            conversations = conversations.annotate(
+                my_last_read_id=_my_read_cursor(user), unread_count=_unread_count(user)
+            ).filter(unread_count__gt=0)
+        if after is not None:
+            conversations = conversations.filter(
+                Q(last_message_at__lt=after.last_message_at) | Q(last_message_at=after.last_message_at, id__lt=after.id)
+            )
+        return conversations.order_by("-last_message_at", "-id").values("pk")[:size]
+
+    as_guest = first_of(Conversation.objects.filter(guest=user, guest_archived=archived))
+    as_host = first_of(Conversation.objects.filter(host=user, host_archived=archived))
+    if connection.features.supports_slicing_ordering_in_compound:
+        # PostgreSQL: one list of at most 2 × size ids, which the planner
+        # sizes right (an OR of the two makes it expect thousands of rows
+        # and hash the whole message table for the last messages).
+        page = Conversation.objects.filter(pk__in=as_guest.union(as_host, all=True))
+    else:  # SQLite cannot limit the parts of a UNION
+        page = Conversation.objects.filter(Q(pk__in=as_guest) | Q(pk__in=as_host))
+    return _detailed(page, user).order_by("-last_message_at", "-id")[:size]
 
 
 # What a client is shown of a conversation: its own columns, the listing's

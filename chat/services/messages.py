@@ -70,6 +70,8 @@ def message_send(
     message_rate_take(user_id=user.pk)
     flagged = bool(body) and _shares_contact_details(body) and not _booked_together(conversation)
     recipient_id = conversation.host_id if user.pk == conversation.guest_id else conversation.guest_id
+    # Asked before the row is held: nothing waits on Redis while it is.
+    recipient_connected = user_has_live_connection(recipient_id)
     with transaction.atomic():
         conversation_turn_take(conversation.pk)
         message = Message(
@@ -86,6 +88,8 @@ def message_send(
             earlier = Message.objects.filter(sender=user, client_id=client_id).first() if client_id else None
             if earlier is None:
                 raise
+            if image is not None:
+                message.attachment.delete(save=False)  # this copy's original is not needed
             return _retried(earlier, conversation), False
         _conversation_advance(conversation, message)
         if image is not None:
@@ -97,7 +101,7 @@ def message_send(
             event_type="message.created",
             payload={"conversation": conversation.pk, "message": message.pk, "sender": user.pk},
         )
-        if not user_has_live_connection(recipient_id):
+        if not recipient_connected:
             push_schedule(conversation_id=conversation.pk, recipient_id=recipient_id)
     return message, True
 

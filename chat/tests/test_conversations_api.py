@@ -230,3 +230,22 @@ def test_the_unread_badge_is_one_query(settings):
 
     assert response.json() == {"unread": 50 + 1}
     assert len(queries) == 1
+
+
+def test_someone_both_guest_and_host_gets_one_inbox_in_order_across_pages():
+    person = UserFactory(role="host")
+    own_listing = ListingFactory(host=person)
+    talks = []
+    for n in range(5):
+        talk = conversation(person) if n % 2 else conversation(listing=own_listing)
+        send(talk, talk.host if talk.guest_id == person.pk else talk.guest, f"m{n}")
+        talks.append(talk)
+    client = client_of(person)
+
+    seen, url = [], "/api/conversations/?page_size=2"
+    while url:
+        page = client.get(url).json()
+        seen += [row["id"] for row in page["results"]]
+        url = page["next"]
+
+    assert seen == [talk.pk for talk in reversed(talks)]
