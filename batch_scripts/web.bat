@@ -8,4 +8,4 @@ if not defined PORT set "PORT=8000"
 if not defined WEB_WORKERS set "WEB_WORKERS=2"
 call batch_scripts\_venv.bat requirements.txt || exit /b 1
 .venv\Scripts\python manage.py collectstatic --noinput --verbosity 0 || exit /b 1
-.venv\Scripts\granian --interface wsgi --host %HOST% --port %PORT% --workers %WEB_WORKERS% --blocking-threads 1 project.wsgi:application
+.venv\Scripts\granian --interface wsgi --host %HOST% --port %PORT% --workers %WEB_WORKERS% --blocking-threads 1 --respawn-failed-workers project.wsgi:application

@@ -23,6 +23,8 @@ BENCHMARKS = {
     "bookings": "bench.bookings",
     "chat": "bench.chat",
     "chat_ws": "bench.chat_ws",
+    "mixed": "bench.mixed",
+    "drill": "bench.drill",
 }
 
 

@@ -18,6 +18,7 @@ core.services.ticket_import derives them."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -67,6 +68,26 @@ SUPPLIERS = [
     ("Autos Lima", "car_rental"),
     ("Seguros Andinos", "insurer"),
 ]
+
+
+def configure(argv: list[str]) -> None:
+    """Another scale than `python -m bench lists`' (python -m bench mixed's):
+    counts of sales, invoices, tickets and clients, and tickets all settled
+    (parsed or error), as the drill's invariants expect of past imports."""
+    global SALES, TICKETS, CLIENTS, STATUS_WEIGHTS, TICKET_STATUS_WEIGHTS
+    parser = argparse.ArgumentParser(prog="python -m bench.list_data")
+    parser.add_argument("--sales", type=int, default=SALES)
+    parser.add_argument("--invoices", type=int, help="about this many invoiced sales (a third of the sales)")
+    parser.add_argument("--tickets", type=int, default=TICKETS)
+    parser.add_argument("--clients", type=int, default=CLIENTS)
+    parser.add_argument("--settled-tickets", action="store_true", help="no ticket left pending or processing")
+    args = parser.parse_args(argv)
+    SALES, TICKETS, CLIENTS = args.sales, args.tickets, args.clients
+    if args.invoices is not None:
+        invoiced = 100 * args.invoices / SALES
+        STATUS_WEIGHTS = {"draft": 20, "cancelled": 8, "confirmed": 72 - invoiced, "invoiced": invoiced}
+    if args.settled_tickets:
+        TICKET_STATUS_WEIGHTS = {"parsed": 92, "error": 8}
 
 
 def main() -> int:
@@ -145,8 +166,11 @@ def delete_bench_tickets() -> None:
     documents = TicketDocument.objects.filter(original_name__startswith=TICKET_DOCUMENT_PREFIX)
     tickets = ImportedTicket.objects.filter(document__in=documents)
     SaleItem.objects.filter(imported_ticket__in=tickets).update(imported_ticket=None)
-    # The self-references are PROTECT: clear them before deleting.
-    tickets.update(duplicate_of=None, replaces=None)
+    # The self-references are PROTECT. The repeated imports go first: once
+    # their duplicate_of is cleared their number would clash with the first
+    # import's (unique among first imports). Exchanges point at first imports.
+    tickets.filter(duplicate_of__isnull=False).delete()
+    tickets.update(replaces=None)
     tickets.delete()
     documents.delete()
 
@@ -727,4 +751,5 @@ def _set_times(connection, table: str, columns: list[str], rows: list[tuple[int,
 
 
 if __name__ == "__main__":
+    configure(sys.argv[1:])
     sys.exit(main())

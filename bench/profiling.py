@@ -21,11 +21,7 @@ PY_SPY_HINT = "py-spy is not installed: pip install py-spy (into the project's v
 def profile_under_load(
     server: Server, url: str, seconds: float, load: LoadSettings, headers: Sequence[str] = (), top: int = 30
 ) -> Path:
-    py_spy = shutil.which("py-spy")
-    if py_spy is None:
-        raise BenchError(PY_SPY_HINT)
     workers = server.worker_pids()
-    out_dir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     loader = threading.Thread(
         target=run_wrk,
         args=(url,),
@@ -33,41 +29,39 @@ def profile_under_load(
         daemon=True,
     )
     loader.start()
+    stacks, out_dir = record_stacks(workers, seconds)
+    loader.join(timeout=seconds + 60)
+    print(f"\nprofile of {url} ({len(workers)} workers, {sum(stacks.values())} samples, raw stacks in {out_dir}):")
+    print_layers(stacks)
+    print_profile(stacks, top)
+    return out_dir
+
+
+def record_stacks(pids: Sequence[int], seconds: float) -> tuple[Counter, Path]:
+    """py-spy samples of the processes for `seconds` (run meanwhile whatever
+    loads them): the stacks folded together, and the directory of raw ones."""
+    py_spy = shutil.which("py-spy")
+    if py_spy is None:
+        raise BenchError(PY_SPY_HINT)
+    out_dir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+    record = [py_spy, "record", "--duration", str(int(seconds)), "--rate", "250", "--nonblocking", "--format", "raw"]
     recorders = [
         subprocess.Popen(
-            [
-                py_spy,
-                "record",
-                "--pid",
-                str(pid),
-                "--duration",
-                str(int(seconds)),
-                "--rate",
-                "250",
-                "--nonblocking",
-                "--format",
-                "raw",
-                "--output",
-                str(out_dir / f"{pid}.txt"),
-            ],
+            [*record, "--pid", str(pid), "--output", str(out_dir / f"{pid}.txt")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for pid in workers
+        for pid in pids
     ]
     for recorder in recorders:
         _, error = recorder.communicate(timeout=seconds + 60)
         if recorder.returncode != 0:
             raise BenchError(f"py-spy failed: {error[-1000:]}")
-    loader.join(timeout=seconds + 60)
-    stacks = Counter()
+    stacks: Counter = Counter()
     for path in out_dir.glob("*.txt"):
         stacks.update(read_collapsed(path))
-    print(f"\nprofile of {url} ({len(workers)} workers, {sum(stacks.values())} samples, raw stacks in {out_dir}):")
-    print_layers(stacks)
-    print_profile(stacks, top)
-    return out_dir
+    return stacks, out_dir
 
 
 # (layer, test on one frame "function (file:line)"): a sample belongs to the

@@ -12,6 +12,7 @@ are already right."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import io
 import json
@@ -232,7 +233,19 @@ def explain(searches: list[dict]) -> int:
     return 0
 
 
+def configure(argv: list[str]) -> None:
+    """Another scale than `python -m bench search`'s (python -m bench mixed's)."""
+    global LISTINGS, NIGHTS, HOSTS
+    parser = argparse.ArgumentParser(prog="python -m bench.search_data")
+    parser.add_argument("--listings", type=int, default=LISTINGS)
+    parser.add_argument("--nights", type=int, default=NIGHTS, help="booked or blocked nights, ten a listing or so")
+    parser.add_argument("--hosts", type=int, default=HOSTS)
+    args = parser.parse_args(argv)
+    LISTINGS, NIGHTS, HOSTS = args.listings, args.nights, args.hosts
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["explain"]:
         sys.exit(explain(json.loads(sys.argv[2])))
+    configure(sys.argv[1:])
     sys.exit(main())

@@ -34,6 +34,7 @@ def _granian(port: int, workers: int) -> list[str]:
     # gunicorn's sync workers. Granian's WSGI default (backlog / workers / 2 =
     # 256 threads) makes them fight over the GIL: lower throughput, p99 x4-x6
     # (BENCHMARKS.md). --server-option granian:--blocking-threads=N overrides it.
+    # A worker that dies is started again, as batch_scripts/web.sh has it.
     return [
         str(_BIN / "granian"),
         "--interface",
@@ -43,6 +44,7 @@ def _granian(port: int, workers: int) -> list[str]:
         "--blocking-threads",
         "1",
         "--no-ws",
+        "--respawn-failed-workers",
     ]
 
 

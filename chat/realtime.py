@@ -65,8 +65,13 @@ def events_publish(*, user_ids: list[int], event_type: str, payload: dict) -> No
 def user_has_live_connection(user_id: int) -> bool:
     """Whether the user has a socket open on any process. Each socket keeps
     its mark alive while connected (CHAT_CONNECTION_TTL_SECONDS, refreshed
-    at a third of it), so a process that crashed stops counting within the TTL."""
-    return realtime_store().connections_live(user_id) > 0
+    at a third of it), so a process that crashed stops counting within the TTL.
+    With Redis unreachable: False (a push goes instead, the send goes on)."""
+    try:
+        return realtime_store().connections_live(user_id) > 0
+    except Exception:
+        logger.warning("chat: live connections of user %s unknown (Redis unavailable)", user_id, exc_info=True)
+        return False
 
 
 def _publish_logged(user_ids: list[int], event_type: str, body: str) -> None:

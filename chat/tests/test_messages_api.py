@@ -57,6 +57,18 @@ def test_an_empty_or_too_long_message_is_a_400_and_writes_nothing(body, code):
     assert not Message.objects.exists()
 
 
+def test_a_message_is_sent_while_redis_is_unreachable(settings):
+    # Nothing listens on port 1: whether the recipient is connected cannot be known.
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    settings.CHAT_REDIS_TIMEOUT_SECONDS = 0.2
+    talk = conversation()
+
+    response = client_of(talk.guest).post(messages_url(talk), {"body": "¿Llegó?"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Message.objects.get().body == "¿Llegó?"
+
+
 def test_5000_characters_are_accepted():
     talk = conversation()
 

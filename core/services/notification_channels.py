@@ -59,7 +59,14 @@ def _send_email(notification) -> None:
     address = notification.recipient.email if notification.recipient_id else notification.recipient_email
     if not address:
         raise DeliveryFailed("the recipient has no e-mail address", permanent=True)
-    message = EmailMessage(notification.subject, notification.body, to=[address])
+    # The header names the notification, so a sent message can be traced (and a
+    # duplicate told apart) outside the database.
+    message = EmailMessage(
+        notification.subject,
+        notification.body,
+        to=[address],
+        headers={"X-TravelHub-Notification": str(notification.id)},
+    )
     for name in notification.attachments:
         try:
             with default_storage.open(name, "rb") as attached:
