@@ -36,7 +36,7 @@ def day_of_business(sinks, staff_client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         client = staff_client.post(
             "/api/clientes/",
-            {"name": "Agencia Ñandú", "kind": "company", "document_type": "ruc", "document_number": "20512345678"},
+            {"name": "Agencia Ñandú", "kind": "company", "document_type": "ruc", "document_number": "20512345671"},
         ).json()
         supplier = staff_client.post("/api/proveedores/", {"name": "Inka Trails", "kind": "operator"}).json()
         product = staff_client.post(
