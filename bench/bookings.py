@@ -56,15 +56,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench.catalog import prepare_catalogs
-from bench.cpu import CpuWatch, idle_share
+from bench.cpu import CpuWatch
 from bench.environment import (
     REPO_ROOT,
     BenchEnvironment,
     BenchError,
     add_environment_arguments,
     environment_from_args,
-    flush_redis,
-    machine,
+    machine_report,
+    own_database,
 )
 from bench.lists import DatabaseCpuWatch
 from bench.load import WRK_SCRIPT, LoadResult, percentile, require_wrk, run_wrk_command
@@ -124,21 +124,12 @@ def run(args) -> int:
     _resolve(args)
     require_wrk()
     env = environment_from_args(args)
-    info = machine()
-    print(f"machine: {info['cores']} cores, {info['cpu']}, Python {info['python']}, Linux {info['kernel']}")
-    print(f"machine idle before the run: {idle_share(2):.0%}")
-    try:
+    machine_report()
+    with own_database(env, keep=args.keep_database):
         return _run(args, env)
-    finally:
-        if args.keep_database:
-            print(f"database {env.database_url.rpartition('/')[2]} kept")
-        else:
-            drop_database(env)
-            flush_redis(env)
 
 
 def _run(args, env: BenchEnvironment) -> int:
-    drop_database(env)
     prepare_catalogs(env)
     started = time.monotonic()
     data = _data(env, "seed", args.listings, args.guests, args.contended_rounds)
@@ -288,25 +279,6 @@ def _cpu_ms(share: float, rps: float) -> float:
 
 
 # --- the database ---------------------------------------------------------------------------
-
-
-def drop_database(env: BenchEnvironment) -> None:
-    """Drop the bench's own database (never one whose name lacks "bench")."""
-    import psycopg2
-
-    server_url, _, name = env.database_url.rpartition("/")
-    if "bench" not in name:
-        raise BenchError(f"refusing to drop database {name!r}: its name does not say it is a bench's")
-    try:
-        connection = psycopg2.connect(f"{server_url}/postgres", connect_timeout=5)
-    except psycopg2.Error as error:
-        raise BenchError(f"PostgreSQL at {server_url} is not reachable: {error}") from error
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        connection.close()
 
 
 def _data(env: BenchEnvironment, command: str, *numbers: int, marker: str = "BOOKINGS_DATA") -> dict:

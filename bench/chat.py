@@ -38,9 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.bookings import drop_database
 from bench.catalog import prepare_catalogs
-from bench.cpu import idle_share
 from bench.environment import (
     REPO_ROOT,
     BenchEnvironment,
@@ -48,7 +46,8 @@ from bench.environment import (
     add_environment_arguments,
     environment_from_args,
     flush_redis,
-    machine,
+    machine_report,
+    own_database,
 )
 from bench.load import WRK_SCRIPT, LoadResult, require_wrk, run_wrk_command
 from bench.report import format_value, print_table, summary_line
@@ -120,21 +119,12 @@ def run(args) -> int:
         raise BenchError("--hosts, --guests and --messages-each must be positive")
     require_wrk()
     env = environment_from_args(args)
-    info = machine()
-    print(f"machine: {info['cores']} cores, {info['cpu']}, Python {info['python']}, Linux {info['kernel']}")
-    print(f"machine idle before the run: {idle_share(2):.0%}")
-    try:
+    machine_report()
+    with own_database(env, keep=args.keep_database):
         return _run(args, env)
-    finally:
-        if args.keep_database:
-            print(f"database {env.database_url.rpartition('/')[2]} kept")
-        else:
-            drop_database(env)
-        flush_redis(env)
 
 
 def _run(args, env: BenchEnvironment) -> int:
-    drop_database(env)
     prepare_catalogs(env)
     data = _data(env, "seed", args.hosts, args.guests, args.messages_each, marker="CHAT_DATA")
     print(

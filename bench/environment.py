@@ -8,8 +8,12 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.cpu import idle_share
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,6 +103,38 @@ def ensure_database(env: BenchEnvironment) -> None:
         raise BenchError(f"migrate failed:\n{result.stdout}{result.stderr}")
 
 
+def drop_database(env: BenchEnvironment) -> None:
+    """Drop the bench's own database (never one whose name lacks "bench")."""
+    server_url, _, name = env.database_url.rpartition("/")
+    if "bench" not in name:
+        raise BenchError(f"refusing to drop database {name!r}: its name does not say it is a bench's")
+    try:
+        connection = _pg_connect(f"{server_url}/postgres")
+    except Exception as error:
+        raise BenchError(f"PostgreSQL at {server_url} is not reachable: {error}") from error
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        connection.close()
+
+
+@contextmanager
+def own_database(env: BenchEnvironment, *, keep: bool) -> Iterator[None]:
+    """A database made afresh for the run, dropped after it unless `keep`;
+    the bench's Redis database flushed after it either way."""
+    drop_database(env)
+    try:
+        yield
+    finally:
+        if keep:
+            print(f"database {env.database_url.rpartition('/')[2]} kept")
+        else:
+            drop_database(env)
+        flush_redis(env)
+
+
 def table_rows(env: BenchEnvironment, table: str) -> int:
     connection = _pg_connect(env.database_url)
     try:
@@ -133,6 +169,13 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "kernel": platform.release(),
     }
+
+
+def machine_report() -> None:
+    """The two lines every benchmark's figures start with."""
+    info = machine()
+    print(f"machine: {info['cores']} cores, {info['cpu']}, Python {info['python']}, Linux {info['kernel']}")
+    print(f"machine idle before the run: {idle_share(2):.0%}")
 
 
 def add_environment_arguments(parser) -> None:

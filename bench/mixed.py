@@ -37,8 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.catalog import prepare_catalogs
-from bench.cpu import idle_share
-from bench.environment import REPO_ROOT, BenchEnvironment, BenchError, bench_environment, machine
+from bench.environment import REPO_ROOT, BenchEnvironment, BenchError, bench_environment, machine_report
 from bench.lists import DatabaseCpuWatch
 from bench.load import WRK_INSTALL_HINT, percentile
 from bench.mixed_data import SCALES
@@ -143,9 +142,7 @@ def _django(env: BenchEnvironment, marker: str, *args: str, extra: dict | None =
 def prepare(args, scratch_redis: RedisServer) -> Prepared:
     """Database, data, topology, data file: everything but the load."""
     ensure_wrk()
-    info = machine()
-    print(f"machine: {info['cores']} cores, {info['cpu']}, Python {info['python']}, Linux {info['kernel']}")
-    print(f"machine idle before the run: {idle_share(2):.0%}")
+    machine_report()
     redis = scratch_redis.start()
     env = bench_environment(args.database, redis.url(REDIS_DB))
     print(f"redis: a redis-server of the bench's own on port {redis.port} (database {REDIS_DB})")
