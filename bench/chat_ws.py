@@ -39,6 +39,7 @@ from bench.environment import (
     BenchError,
     add_environment_arguments,
     bench_environment,
+    django_code_run,
     ensure_database,
     environment_from_args,
     flush_redis,
@@ -156,7 +157,7 @@ def fanout_measure(
     if clients < 2 or clients % 2:
         raise BenchError("--clients must be an even number of at least 2")
     env = env or bench_environment()
-    users = json.loads(_django(env, USERS, str(clients)).strip().splitlines()[-1])
+    users = json.loads(django_code_run(env, USERS, str(clients)).strip().splitlines()[-1])
     servers = [_AsgiServer(env) for _ in range(processes)]
     try:
         for server in servers:
@@ -167,7 +168,7 @@ def fanout_measure(
         ]
         pairs = [[users[n][0], users[n + 1][0]] for n in range(0, clients, 2)]
         if via == "http":
-            conversations = json.loads(_django(env, CONVERSATIONS, json.dumps(pairs)).strip().splitlines()[-1])
+            conversations = json.loads(django_code_run(env, CONVERSATIONS, json.dumps(pairs)).strip().splitlines()[-1])
             guest_keys = [users[n][1] for n in range(0, clients, 2)]
             with Server("granian", env, workers=2, extra_env={"CHAT_MESSAGES_PER_MINUTE": "1000000"}) as web:
                 sender = _HttpSender(web.base_url, conversations, guest_keys)
@@ -315,19 +316,6 @@ def _percentile(ordered: list[float], percent: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, int(len(ordered) * percent / 100))]
-
-
-def _django(env: BenchEnvironment, code: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + code, *args],
-        cwd=REPO_ROOT,
-        env=env.server_env(DJANGO_SETTINGS_MODULE="project.settings"),
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        raise BenchError(result.stderr[-2000:])
-    return result.stdout
 
 
 class _AsgiServer:

@@ -74,3 +74,17 @@ def idle_share(seconds: float = 1.0) -> float:
     time.sleep(seconds)
     busy_after, total_after = _machine_seconds()
     return 1 - (busy_after - busy) / max(total_after - total, 1e-9)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children…), from /proc."""
+    found, pending = [], [pid]
+    while pending:
+        parent = pending.pop()
+        try:
+            children = [int(child) for child in Path(f"/proc/{parent}/task/{parent}/children").read_text().split()]
+        except OSError:
+            continue
+        found += children
+        pending += children
+    return found

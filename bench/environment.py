@@ -78,6 +78,21 @@ def manage(env: BenchEnvironment, *args: str, check: bool = True) -> subprocess.
     )
 
 
+def django_code_run(env: BenchEnvironment, code: str, *args: str) -> str:
+    """Run Python `code` with Django set up (production settings, the bench's
+    database) in a process of its own; what it printed."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()\n" + code, *args],
+        cwd=REPO_ROOT,
+        env=env.server_env(DJANGO_SETTINGS_MODULE="project.settings"),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise BenchError(result.stderr[-2000:])
+    return result.stdout
+
+
 def _pg_connect(url: str):
     import psycopg2
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bench.environment import (
     REPO_ROOT,
-    BenchError,
     add_environment_arguments,
+    django_code_run,
     ensure_database,
     environment_from_args,
     machine,
@@ -68,21 +68,8 @@ def add_arguments(parser) -> None:
     add_environment_arguments(parser)
 
 
-def _django(env, code: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()\n" + code, *args],
-        cwd=REPO_ROOT,
-        env=env.server_env(DJANGO_SETTINGS_MODULE="project.settings"),
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode:
-        raise BenchError(result.stderr[-2000:])
-    return result.stdout
-
-
 def _case(env, workers: int, count: int, batch_size: int, locking: bool = True) -> dict[str, float]:
-    _django(env, SETUP, str(count))
+    django_code_run(env, SETUP, str(count))
     push_file = Path(tempfile.mkstemp(prefix="bench-queue-", suffix=".jsonl")[1])
     extra = [] if locking else ["--without-locking"]
     started = time.monotonic()
@@ -114,7 +101,7 @@ def _case(env, workers: int, count: int, batch_size: int, locking: bool = True) 
     elapsed = time.monotonic() - started
     titles = [json.loads(line)["title"] for line in push_file.read_text().splitlines()]
     push_file.unlink()
-    result = json.loads(_django(env, RESULT).strip().splitlines()[-1])
+    result = json.loads(django_code_run(env, RESULT).strip().splitlines()[-1])
     latencies = result["latencies"]
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 0.0
     return {

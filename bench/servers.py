@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.cpu import descendants
 from bench.environment import REPO_ROOT, BenchEnvironment, BenchError
 
 WSGI_APP = "project.wsgi:application"
@@ -139,17 +140,7 @@ class Server:
         """Processes below the server's master (its workers)."""
         if self.process is None:
             return []
-        found, pending = [], [self.process.pid]
-        while pending:
-            pid = pending.pop()
-            try:
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            except OSError:
-                continue
-            for child in map(int, children):
-                found.append(child)
-                pending.append(child)
-        return [pid for pid in found if _is_python(pid)]
+        return [pid for pid in descendants(self.process.pid) if _is_python(pid)]
 
     def log_tail(self, lines: int = 40) -> str:
         try:

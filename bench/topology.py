@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.cpu import process_seconds
+from bench.cpu import descendants, process_seconds
 from bench.environment import REPO_ROOT, BenchEnvironment, BenchError
 from bench.servers import Server, _running, free_port, request
 
@@ -58,16 +58,7 @@ class Service:
         """The process and everything below it."""
         if self.process is None or self.process.poll() is not None:
             return []
-        found, pending = [self.process.pid], [self.process.pid]
-        while pending:
-            pid = pending.pop()
-            try:
-                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-            except OSError:
-                continue
-            found += map(int, children)
-            pending += map(int, children)
-        return found
+        return [self.process.pid, *descendants(self.process.pid)]
 
     def kill(self) -> None:
         """kill -9, the whole process group: as a crashed worker or machine."""
