@@ -266,6 +266,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Workers wait on BRPOP through the event loop, which this does not bound.
     "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=1.0),
 }
+if CELERY_BROKER_URL.startswith("redis://"):
+    # Workers survive a Redis restart with tasks running (see the class).
+    CELERY_BROKER_TRANSPORT = "core.celery_broker:Transport"
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_CONNECTION_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = 2.0
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
