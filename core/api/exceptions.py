@@ -3,8 +3,11 @@
 Every error is JSON: {"detail": <message>, "code": <machine code>} and, for
 invalid fields, "errors": {field: [messages]}."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -13,6 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import DomainError, RateLimited
+
+logger = logging.getLogger(__name__)
+
+# An operational database error (refused or dropped connections, a restart,
+# a statement timeout) passes: the client is told to come back shortly.
+# (InterfaceError: psycopg's "connection already closed", the same outage.)
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def exception_handler(exc, context):
@@ -28,6 +38,13 @@ def exception_handler(exc, context):
         return Response(
             {"detail": _("La petición es demasiado grande."), "code": "too_large"},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    elif isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("database unavailable: %s", exc)
+        return Response(
+            {"detail": _("El servicio no está disponible por un momento; vuelva a intentarlo."), "code": "unavailable"},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
     elif isinstance(exc, ProtectedError):
         return Response(

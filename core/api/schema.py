@@ -39,4 +39,6 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("404")
         if self.method in ("PUT", "PATCH", "DELETE", "POST"):
             codes.append("409")
+        # Any operation, while the database refuses connections (Retry-After).
+        codes.append("503")
         return codes
