@@ -21,7 +21,7 @@ database's PostgreSQL backends, Redis and wrk; the notification queue's lag
 during the measured run, once the queue has drained); the WebSocket delivery
 p99. Targets (the issue): p95 < 50 ms and >= 1500 req/s, wrk <= 20 % of the
 machine. --profile SECONDS: py-spy samples of the web workers while the
-slowest route alone is loaded.
+slowest route alone is loaded; --profile-mix SECONDS: while the whole mix is.
 
 --scale small (or --quick: small, 10 s) seeds a few thousand rows."""
 
@@ -42,6 +42,7 @@ from bench.lists import DatabaseCpuWatch
 from bench.load import WRK_INSTALL_HINT, percentile
 from bench.mixed_data import SCALES
 from bench.mixed_load import CHAT_ROUTES, data_file, mix_routes, run_mix
+from bench.mixed_profile import profile_load, profile_route
 from bench.mixed_report import Samples, delivery_latencies, figures
 from bench.mixed_ws import CONNECTS_PER_SECOND, WsClients
 from bench.report import format_value, print_table, summary_line
@@ -60,6 +61,7 @@ def add_arguments(parser) -> None:
     add_common_arguments(parser)
     parser.add_argument("--duration", type=float, help="seconds measured (60; --quick 10)")
     parser.add_argument("--profile", type=float, default=0, help="py-spy the web workers on the slowest route (s)")
+    parser.add_argument("--profile-mix", type=float, default=0, help="py-spy the web workers under the whole mix (s)")
 
 
 def add_common_arguments(parser) -> None:
@@ -225,10 +227,10 @@ def _run(args, prepared: Prepared) -> int:
     lag = queue_lag(prepared.env, started_at)
     report(args, prepared, mix.samples, cpu, lag, ws_latencies)
     if args.profile:
-        from bench.mixed_profile import profile_route
-
         slowest = max((figures(mix.samples, name) for name, _ in routes), key=lambda f: f.p95_ms)
         profile_route(prepared, slowest.route, args.profile, args.connections)
+    if args.profile_mix:
+        profile_load(prepared, routes, args.profile_mix, args.connections, top=60)
     return 0
 
 
