@@ -8,4 +8,4 @@ if "%HOST%"=="" set HOST=0.0.0.0
 if "%PORT%"=="" set PORT=8001
 if "%ASGI_WORKERS%"=="" set ASGI_WORKERS=1
 if "%FORWARDED_ALLOW_IPS%"=="" set FORWARDED_ALLOW_IPS=127.0.0.1
-.venv\Scripts\uvicorn project.asgi:application --host %HOST% --port %PORT% --workers %ASGI_WORKERS% --ws websockets --ws-max-size 65536 --no-access-log --log-level warning --proxy-headers --forwarded-allow-ips %FORWARDED_ALLOW_IPS%
+.venv\Scripts\uvicorn project.asgi:application --host %HOST% --port %PORT% --workers %ASGI_WORKERS% --ws websockets-sansio --ws-max-size 65536 --no-access-log --log-level warning --proxy-headers --forwarded-allow-ips %FORWARDED_ALLOW_IPS%

@@ -11,5 +11,5 @@ cd "$(dirname "$0")/.."
 . batch_scripts/_venv.sh requirements.txt
 echo "WebSocket server on ${HOST:-0.0.0.0}:${PORT:-8001} (/ws/ only)" >&2
 exec uvicorn project.asgi:application --host "${HOST:-0.0.0.0}" --port "${PORT:-8001}" \
-  --workers "${ASGI_WORKERS:-1}" --ws websockets --ws-max-size 65536 --no-access-log \
+  --workers "${ASGI_WORKERS:-1}" --ws websockets-sansio --ws-max-size 65536 --no-access-log \
   --log-level warning --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}"

@@ -330,7 +330,7 @@ class _AsgiServer:
                 str(Path(sys.executable).parent / "uvicorn"),
                 "project.asgi:application",
                 *("--host", "127.0.0.1", "--port", str(self.port)),
-                *("--ws", "websockets", "--ws-max-size", "65536", "--no-access-log", "--log-level", "warning"),
+                *("--ws", "websockets-sansio", "--ws-max-size", "65536", "--no-access-log", "--log-level", "warning"),
             ],
             cwd=REPO_ROOT,
             env=env.server_env(DJANGO_SETTINGS_MODULE="project.settings"),

@@ -104,7 +104,7 @@ def asgi_command(port: int) -> list[str]:
     """The ASGI server as batch_scripts/asgi.sh runs it, on a loopback port."""
     return [
         str(Path(sys.executable).parent / "uvicorn"), "project.asgi:application", "--host", "127.0.0.1",
-        "--port", str(port), "--workers", "1", "--ws", "websockets", "--ws-max-size", "65536", "--no-access-log",
+        "--port", str(port), "--workers", "1", "--ws", "websockets-sansio", "--ws-max-size", "65536", "--no-access-log",
     ]  # fmt: skip
 
 

@@ -191,7 +191,17 @@ if REDIS_URL:
                 # Waiting for events is a 5 s BZPOPMIN; redis-py's default
                 # socket timeout is 5 s too, and a read that times out kills
                 # the waiting sockets' consumers: wait longer than it blocks.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 2}],
+                # A burst of sockets connecting announces each one's presence
+                # to its partners at once; redis-py's pool allows 100
+                # connections and refuses the rest ("Too many connections").
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 2,
+                        "max_connections": env.int("CHAT_REDIS_MAX_CONNECTIONS", default=1000),
+                    }
+                ],
                 "prefix": "travelhub:asgi",
                 # Events waiting in Redis for one ASGI process (all its
                 # sockets share one queue there), and for one socket in the

@@ -169,7 +169,7 @@ def asgi_server_options(port: int) -> list[str]:
     # As batch_scripts/asgi.sh: no access log (the token is in the query string).
     return [
         *("--host", "127.0.0.1", "--port", str(port)),
-        *("--ws", "websockets", "--no-access-log", "--log-level", "warning"),
+        *("--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning"),
     ]
 
 
