@@ -105,6 +105,7 @@ def asgi_command(port: int) -> list[str]:
     return [
         str(Path(sys.executable).parent / "uvicorn"), "project.asgi:application", "--host", "127.0.0.1",
         "--port", str(port), "--workers", "1", "--ws", "websockets-sansio", "--ws-max-size", "65536", "--no-access-log",
+        "--log-level", "warning",
     ]  # fmt: skip
 
 

@@ -141,6 +141,8 @@ async def momentary_send(*, user_ids: list[int], event_type: str, payload: dict)
         raise ValueError(f"{event_type!r} is not a momentary event")
     body = event_body(event_type, payload)
     layer = get_channel_layer()
-    await asyncio.gather(
-        *(layer.group_send(user_group(user_id), {"type": "chat.momentary", "frame": body}) for user_id in user_ids)
-    )
+    # One after the other: sockets reconnecting together (after a Redis
+    # restart) each announce their presence to dozens of people, and sending
+    # those at once took more Redis connections than the pool allows.
+    for user_id in user_ids:
+        await layer.group_send(user_group(user_id), {"type": "chat.momentary", "frame": body})
