@@ -98,16 +98,24 @@ def payment_outcome_record(
 ) -> BookingPayment:
     """Write what the provider said about a charge, if nothing settled it
     since `payment` was read (its version); then confirm the booking."""
+    outcome = {
+        "status": charge.status,
+        "provider_id": charge.provider_id or payment.provider_id,
+        "failure_reason": charge.failure_reason[:300],
+        "action_url": charge.action_url[:500],
+        "updated_at": timezone.now(),
+    }
     with transaction.atomic():
         changed = BookingPayment.objects.filter(pk=payment.pk, version=payment.version, status__in=UNSETTLED).update(
-            status=charge.status,
-            provider_id=charge.provider_id or payment.provider_id,
-            failure_reason=charge.failure_reason[:300],
-            action_url=charge.action_url[:500],
-            version=F("version") + 1,
-            updated_at=timezone.now(),
+            **outcome, version=F("version") + 1
         )
-        payment.refresh_from_db()
+        if changed:
+            # What the UPDATE wrote, without reading the row back.
+            for name, value in outcome.items():
+                setattr(payment, name, value)
+            payment.version += 1
+        else:
+            payment.refresh_from_db()
         if changed and charge.status == Status.SUCCEEDED:
             _charge_succeeded(payment, now or timezone.now())
     return payment

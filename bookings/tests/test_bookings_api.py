@@ -14,6 +14,7 @@ from bookings.models import Booking, BookingPayment, CancellationPolicy
 from bookings.tests.factories import HostFactory, ListingFactory, book, occupy, stay_dates
 from core.models import JournalEntry, Notification, WebhookEvent
 from core.selectors.accounting import trial_balance
+from core.services.accounting import chart_of_accounts_load
 from core.tests.factories import CurrencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -293,6 +294,20 @@ def test_a_paid_booking_is_confirmed_and_reaches_the_books(listing, settings):
         "7049": (0, Decimal("16.95")),  # the fee without its tax: 20 / 1.18
         "40111": (0, Decimal("3.05")),
     }
+
+
+def test_a_payment_takes_a_bounded_number_of_statements(listing, django_assert_max_num_queries):
+    # The slowest route of `python -m bench mixed` is mostly waiting on
+    # these statements (BENCHMARKS.md "mixed"): the charge, the booking's
+    # lock, the books, two notifications and two events, the confirmation.
+    chart_of_accounts_load()
+    booking = book(listing, nights=2)
+
+    with django_assert_max_num_queries(21):
+        response = pay(client_of(booking.guest), booking)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "succeeded"
 
 
 def test_a_bookings_payments_are_listed_in_queries_that_do_not_grow_with_them(listing, django_assert_max_num_queries):

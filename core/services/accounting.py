@@ -44,9 +44,12 @@ def journal_entry_post(
     lines: Iterable[LineSpec],
     source: str = JournalEntry.Source.MANUAL,
     source_id: int | None = None,
+    chart_if_missing: bool = False,
 ) -> JournalEntry:
     """Post a balanced entry. With a `source_id`, posting is idempotent: the
-    entry already posted for that source is returned instead of a second one."""
+    entry already posted for that source is returned instead of a second one.
+    With `chart_if_missing`, accounts not there yet are made by loading the
+    default chart (money that arrived is booked even where nobody loaded it)."""
     lines = [line for line in lines if line.debit or line.credit]
     _check_balanced(lines)
     _check_minor_units(lines, currency)
@@ -54,7 +57,10 @@ def journal_entry_post(
         existing = JournalEntry.objects.filter(source=source, source_id=source_id).first()
         if existing:
             return existing
-    accounts = {account.code: account for account in Account.objects.filter(code__in={li.account_code for li in lines})}
+    accounts = _accounts_by_code({line.account_code for line in lines})
+    if chart_if_missing and len(accounts) < len({line.account_code for line in lines}):
+        chart_of_accounts_load()
+        accounts = _accounts_by_code({line.account_code for line in lines})
     missing = {line.account_code for line in lines} - set(accounts)
     if missing:
         raise InvalidInput(
@@ -88,6 +94,10 @@ def journal_entry_post(
             raise
         return posted
     return entry
+
+
+def _accounts_by_code(codes: set[str]) -> dict[str, Account]:
+    return {account.code: account for account in Account.objects.filter(code__in=codes)}
 
 
 def _entry_posted_meanwhile(source: str, source_id: int | None) -> JournalEntry | None:
@@ -220,24 +230,17 @@ def _marketplace_lines(amounts: MarketplaceAmounts, currency: Currency) -> list[
     ]
 
 
-def _marketplace_accounts_ensure() -> None:
-    """Money that arrived is booked even where nobody loaded the chart yet."""
-    codes = {BANK_ACCOUNT, PAYEE_PAYABLE_ACCOUNT, SALES_TAX_ACCOUNT, PLATFORM_FEE_REVENUE_ACCOUNT}
-    if Account.objects.filter(code__in=codes).count() < len(codes):
-        chart_of_accounts_load()
-
-
 def journal_post_marketplace_charge(
     *, charge_id: int, date: datetime.date, description: str, currency: Currency, amounts: MarketplaceAmounts
 ) -> JournalEntry:
     """A guest's payment: to the bank, held for the payee, the fee as revenue. Once per charge."""
-    _marketplace_accounts_ensure()
     return journal_entry_post(
         date=date,
         description=description,
         currency=currency,
         source=JournalEntry.Source.MARKETPLACE_CHARGE,
         source_id=charge_id,
+        chart_if_missing=True,
         lines=[LineSpec(BANK_ACCOUNT, debit=amounts.total), *_marketplace_lines(amounts, currency)],
     )
 
@@ -246,13 +249,13 @@ def journal_post_marketplace_refund(
     *, refund_id: int, date: datetime.date, description: str, currency: Currency, amounts: MarketplaceAmounts
 ) -> JournalEntry:
     """Money given back: the charge's entry reversed for these amounts. Once per refund."""
-    _marketplace_accounts_ensure()
     return journal_entry_post(
         date=date,
         description=description,
         currency=currency,
         source=JournalEntry.Source.MARKETPLACE_REFUND,
         source_id=refund_id,
+        chart_if_missing=True,
         lines=[
             *(LineSpec(line.account_code, debit=line.credit) for line in _marketplace_lines(amounts, currency)),
             LineSpec(BANK_ACCOUNT, credit=amounts.total),
