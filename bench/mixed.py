@@ -256,7 +256,8 @@ def ws_delivery(ws: WsClients | None, samples: Samples) -> list[float]:
     arrivals, counts = ws.stop()
     latencies, missing = delivery_latencies(samples.sends, arrivals)
     print(
-        f"websocket: {counts.get('connected', 0)} connections made, {counts.get('lost', 0)} lost; "
+        f"websocket: {counts.get('connected', 0)} connections made, {counts.get('lost', 0)} lost "
+        f"(reopened asking for what they missed; {counts.get('resyncs', 0)} told to resync); "
         f"{len(samples.sends)} messages sent to them, {len(latencies)} received, {missing} never arrived"
     )
     return latencies

@@ -6,7 +6,10 @@ A process of its own (`python -m bench.mixed_ws URL USERS_FILE OUT_FILE`:
 asyncio, the pinned websockets client) so its CPU is counted apart from the
 bench's; on SIGTERM it writes `message_id arrival_ms` lines and the count of
 connections it lost, and exits. A dropped socket is opened again after a
-second, as a client would (the drill restarts what it talks to)."""
+second, as a client would (the drill restarts what it talks to), asking for
+the events it missed meanwhile (`since=` the last sequence number it saw); a
+`resync` answer (the server's log no longer holds them, e.g. Redis lost it)
+is counted."""
 
 from __future__ import annotations
 
@@ -30,15 +33,22 @@ async def _client(url: str, token: str, arrivals: dict[int, float], state: dict,
     from websockets.asyncio.client import connect
 
     await asyncio.sleep(wait)
+    last_seq = None
     while not state["stopping"]:
+        since = "" if last_seq is None else f"&since={last_seq}"
         try:
-            async with connect(f"{url}?token={token}", open_timeout=10, max_size=2**20) as socket:
+            async with connect(f"{url}?token={token}{since}", open_timeout=10, max_size=2**20) as socket:
                 state["connected"] += 1
                 async for frame in socket:
                     now = time.time() * 1000
                     event = json.loads(frame)
-                    if event.get("type") == "message.created":
+                    kind = event.get("type")
+                    if kind == "message.created":
                         arrivals.setdefault(event["payload"]["message"], now)
+                    elif kind == "resync":
+                        state["resyncs"] += 1
+                    if "seq" in event:
+                        last_seq = event["seq"]
         except Exception:
             pass
         if state["stopping"]:
@@ -49,7 +59,7 @@ async def _client(url: str, token: str, arrivals: dict[int, float], state: dict,
 
 async def _main(url: str, tokens: list[str], out: Path) -> None:
     arrivals: dict[int, float] = {}
-    state = {"stopping": False, "connected": 0, "lost": 0}
+    state = {"stopping": False, "connected": 0, "lost": 0, "resyncs": 0}
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -65,7 +75,8 @@ async def _main(url: str, tokens: list[str], out: Path) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.gather(*tasks, return_exceptions=True)
     lines = [f"{message} {at:.3f}" for message, at in arrivals.items()]
-    out.write_text("\n".join([json.dumps({"connected": state["connected"], "lost": state["lost"]}), *lines]) + "\n")
+    counts = {key: state[key] for key in ("connected", "lost", "resyncs")}
+    out.write_text("\n".join([json.dumps(counts), *lines]) + "\n")
 
 
 class WsClients:
