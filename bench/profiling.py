@@ -3,8 +3,10 @@ wrk loads one URL, folded into inclusive and self shares per frame."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from collections import Counter
@@ -40,7 +42,8 @@ def profile_under_load(
 def record_stacks(pids: Sequence[int], seconds: float) -> tuple[Counter, Path]:
     """py-spy samples of the processes for `seconds` (run meanwhile whatever
     loads them): the stacks folded together, and the directory of raw ones."""
-    py_spy = shutil.which("py-spy")
+    # The virtualenv's, also when the bench was started without activating it.
+    py_spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     if py_spy is None:
         raise BenchError(PY_SPY_HINT)
     out_dir = Path(tempfile.mkdtemp(prefix="bench-profile-"))
