@@ -17,9 +17,12 @@ urlpatterns = [
     # The admin's login, throttled like the token endpoint (core.services.login_throttle).
     path("admin/login/", login_throttled(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
-    path("api/", include("core.api.urls")),
+    # The busiest routes first: a path is matched against each pattern in
+    # turn, and the agency's (core) are the most numerous. The prefixes of
+    # the three do not overlap.
     path("api/", include("bookings.api.urls")),
     path("api/", include("chat.api.urls")),
+    path("api/", include("core.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/live", health.live, name="health-live"),
