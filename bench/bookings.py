@@ -62,6 +62,7 @@ from bench.environment import (
     BenchEnvironment,
     BenchError,
     add_environment_arguments,
+    data_module_run,
     environment_from_args,
     machine_report,
     own_database,
@@ -282,17 +283,7 @@ def _cpu_ms(share: float, rps: float) -> float:
 
 
 def _data(env: BenchEnvironment, command: str, *numbers: int, marker: str = "BOOKINGS_DATA") -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.bookings_data", command, *map(str, numbers)],
-        cwd=REPO_ROOT,
-        env=env.server_env(),
-        capture_output=True,
-        text=True,
-    )
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith(marker + " ")), None)
-    if done.returncode != 0 or line is None:
-        raise BenchError(f"bench.bookings_data {command} failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
-    return json.loads(line.removeprefix(marker + " "))
+    return data_module_run(env, "bench.bookings_data", command, *numbers, marker=marker)
 
 
 # --- contended ------------------------------------------------------------------------------

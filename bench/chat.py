@@ -44,6 +44,7 @@ from bench.environment import (
     BenchEnvironment,
     BenchError,
     add_environment_arguments,
+    data_module_run,
     environment_from_args,
     flush_redis,
     machine_report,
@@ -247,10 +248,6 @@ def _data_text(env: BenchEnvironment, command: str, *numbers: int) -> str:
 
 def _data(env: BenchEnvironment, command: str, *numbers: int, marker: str) -> dict:
     started = time.monotonic()
-    text = _data_text(env, command, *numbers)
-    line = next((ln for ln in text.splitlines() if ln.startswith(marker + " ")), None)
-    if line is None:
-        raise BenchError(f"bench.chat_data {command} printed no {marker} line:\n{text[-2000:]}")
-    data = json.loads(line.removeprefix(marker + " "))
+    data = data_module_run(env, "bench.chat_data", command, *numbers, marker=marker)
     data.setdefault("seconds", round(time.monotonic() - started, 1))
     return data

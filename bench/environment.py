@@ -4,6 +4,7 @@ database number of its own, production settings (DEBUG off)."""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import subprocess
@@ -91,6 +92,22 @@ def django_code_run(env: BenchEnvironment, code: str, *args: str) -> str:
     if result.returncode:
         raise BenchError(result.stderr[-2000:])
     return result.stdout
+
+
+def data_module_run(env: BenchEnvironment, module: str, *args: object, marker: str, extra: dict | None = None) -> dict:
+    """Run a bench's data side (`python -m bench.<module> ARGS`, which sets up
+    Django itself) in a process of its own; the JSON it printed after `marker`."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, *map(str, args)],
+        cwd=REPO_ROOT,
+        env=env.server_env(**(extra or {})),
+        capture_output=True,
+        text=True,
+    )
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith(marker + " ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"{module} {args[0]} printed no {marker} line:\n{done.stdout[-2000:]}{done.stderr[-4000:]}")
+    return json.loads(line.removeprefix(marker + " "))
 
 
 def _pg_connect(url: str):

@@ -27,7 +27,6 @@ slowest route alone is loaded; --profile-mix SECONDS: while the whole mix is.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -37,7 +36,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.catalog import prepare_catalogs
-from bench.environment import REPO_ROOT, BenchEnvironment, BenchError, bench_environment, machine_report
+from bench.environment import (
+    REPO_ROOT,
+    BenchEnvironment,
+    BenchError,
+    bench_environment,
+    data_module_run,
+    machine_report,
+)
 from bench.lists import DatabaseCpuWatch
 from bench.load import WRK_INSTALL_HINT, percentile
 from bench.mixed_data import SCALES
@@ -129,17 +135,7 @@ class Prepared:
 
 
 def _django(env: BenchEnvironment, marker: str, *args: str, extra: dict | None = None) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.mixed_data", *args],
-        cwd=REPO_ROOT,
-        env=env.server_env(**(extra or {})),
-        capture_output=True,
-        text=True,
-    )
-    line = next((ln for ln in done.stdout.splitlines() if ln.startswith(marker + " ")), None)
-    if done.returncode != 0 or line is None:
-        raise BenchError(f"bench.mixed_data {args[0]} failed:\n{done.stdout[-3000:]}{done.stderr[-4000:]}")
-    return json.loads(line.removeprefix(marker + " "))
+    return data_module_run(env, "bench.mixed_data", *args, marker=marker, extra=extra)
 
 
 def prepare(args, scratch_redis: RedisServer) -> Prepared:
