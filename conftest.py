@@ -1,7 +1,6 @@
 import os
 import subprocess
 import sys
-import time
 from email import policy as email_policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -19,6 +18,7 @@ from rest_framework.test import APIClient
 from core.cache import local_tier, shared_cache_breaker
 from core.services.task_dispatch import broker_breaker
 from core.tests.tcp_proxy import TcpProxy
+from core.tests.workers import use_broker, worker_wait_ready
 from project.celery import app as celery_app
 
 
@@ -80,7 +80,7 @@ def celery_worker(settings, tmp_path):
     # restores it without a lock); this test process is not a task.
     _set_task_join_will_block(False)
     try:
-        _wait_for_worker()
+        worker_wait_ready()
         yield RealWorker(worker, email_dir)
     finally:
         celery_app.conf.task_always_eager = True
@@ -98,20 +98,12 @@ def redis_proxy(settings):
     proxied_url = target._replace(netloc=proxy.address).geturl()
     settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": proxied_url}}
     direct_url = celery_app.conf.broker_url
-    _use_broker(proxied_url)
+    use_broker(proxied_url)
     try:
         yield proxy
     finally:
         proxy.close()
-        _use_broker(direct_url)
-
-
-def _use_broker(url: str) -> None:
-    # Kombu keeps one pool per broker URL for the process: dropping the
-    # app's references is enough to have the next send use `url`'s.
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+        use_broker(direct_url)
 
 
 def _database_url(settings_dict) -> str:
@@ -120,14 +112,6 @@ def _database_url(settings_dict) -> str:
     host = settings_dict["HOST"] or "127.0.0.1"
     port = settings_dict["PORT"] or "5432"
     return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
-
-
-def _wait_for_worker(seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if celery_app.control.ping(timeout=0.5):
-            return
-    raise RuntimeError("the Celery worker did not start")
 
 
 class HeldTasks:

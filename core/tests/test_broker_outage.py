@@ -15,6 +15,7 @@ from core.services import sales
 from core.services.accounting import chart_of_accounts_load
 from core.services.task_dispatch import RESEND_GRACE, task_outbox_resend
 from core.tests.factories import ClientFactory, CurrencyFactory, InvoiceSeriesFactory, ProductFactory
+from core.tests.workers import eventually
 
 CORPUS = Path(__file__).parent / "ticket_parser" / "corpus"
 # What a request may take with the broker gone: the bound.
@@ -73,11 +74,11 @@ def test_invoicing_and_collecting_with_redis_down_answer_at_once_and_catch_up_on
 
     # when: Redis is back and the periodic resend runs
     redis_proxy.restore()
-    _eventually(lambda: task_outbox_resend(now=timezone.now() + RESEND_GRACE) == 1)
+    eventually(lambda: task_outbox_resend(now=timezone.now() + RESEND_GRACE) == 1)
 
     # then: the worker makes the PDF and the client gets each e-mail once
-    _eventually(lambda: staff_client.get(f"/api/facturas/{invoice_id}/pdf/").status_code == 200)
-    _eventually(lambda: len(celery_worker.sent_emails()) == 2)
+    eventually(lambda: staff_client.get(f"/api/facturas/{invoice_id}/pdf/").status_code == 200)
+    eventually(lambda: len(celery_worker.sent_emails()) == 2)
     time.sleep(1)  # anything sent twice would arrive now
     subjects = sorted(message["Subject"] for message in celery_worker.sent_emails())
     assert subjects == ["Factura F001-00000001 de TravelHub", "Recibimos su pago de PEN 50.00"]
@@ -97,10 +98,10 @@ def test_a_ticket_uploaded_with_redis_down_is_parsed_once_it_is_back(redis_proxy
     ticket_id = upload.json()["id"]
 
     redis_proxy.restore()
-    _eventually(lambda: task_outbox_resend(now=timezone.now() + RESEND_GRACE) == 1)
+    eventually(lambda: task_outbox_resend(now=timezone.now() + RESEND_GRACE) == 1)
 
-    _eventually(lambda: ImportedTicket.objects.get(pk=ticket_id).status == ImportedTicket.Status.PARSED)
-    _eventually(lambda: bool(ImportedTicket.objects.get(pk=ticket_id).pdf))
+    eventually(lambda: ImportedTicket.objects.get(pk=ticket_id).status == ImportedTicket.Status.PARSED)
+    eventually(lambda: bool(ImportedTicket.objects.get(pk=ticket_id).pdf))
     assert ImportedTicket.objects.get(pk=ticket_id).attempts == 1
 
 
@@ -108,10 +109,3 @@ def _timed(request):
     started = time.monotonic()
     response = request()
     return response, time.monotonic() - started
-
-
-def _eventually(condition, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "not done in time"
-        time.sleep(0.2)

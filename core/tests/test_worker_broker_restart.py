@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from core.tests.workers import eventually, use_broker, worker_wait_ready
 from project.celery import app as celery_app
 
 pytestmark = [
@@ -39,7 +40,7 @@ class OwnRedis:
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--logfile", str(self.log)],
         )  # fmt: skip
-        _eventually(self._answers)
+        eventually(self._answers, seconds=20)
 
     def crash(self) -> None:
         """SHUTDOWN NOSAVE: every key and connection gone."""
@@ -63,11 +64,11 @@ def broker(tmp_path):
     server = OwnRedis(tmp_path)
     server.start()
     direct_url = celery_app.conf.broker_url
-    _use_broker(server.url)
+    use_broker(server.url)
     try:
         yield server
     finally:
-        _use_broker(direct_url)
+        use_broker(direct_url)
         server.stop()
 
 
@@ -84,7 +85,7 @@ def worker(broker, tmp_path):
     process.log_path = log_path
     celery_app.conf.task_always_eager = False
     try:
-        _eventually(lambda: celery_app.control.ping(timeout=0.5), seconds=90)
+        worker_wait_ready()
         yield process
     finally:
         celery_app.conf.task_always_eager = True
@@ -96,7 +97,7 @@ def test_a_worker_keeps_taking_tasks_after_the_broker_restarts_under_it(broker, 
     # given: a task running, unacked, while the worker waits for the next
     holding = tmp_path / "holding"
     celery_app.send_task("tests.hold", args=[str(holding), 5])
-    _eventually(holding.exists)
+    eventually(holding.exists, seconds=20)
     time.sleep(0.5)
 
     # when: Redis crashes and is started again
@@ -105,24 +106,8 @@ def test_a_worker_keeps_taking_tasks_after_the_broker_restarts_under_it(broker, 
 
     # then: the worker is still there and runs a task sent afterwards
     marked = tmp_path / "marked"
-    _use_broker(broker.url)
+    use_broker(broker.url)  # this process's pooled connections died with the server
     celery_app.send_task("tests.mark", args=[str(marked)])
-    _eventually(lambda: marked.exists() or worker.poll() is not None, seconds=60)
+    eventually(lambda: marked.exists() or worker.poll() is not None, seconds=60)
     assert worker.poll() is None, worker.log_path.read_text()[-12000:]
     assert marked.exists()
-
-
-def _use_broker(url: str) -> None:
-    # Kombu keeps one pool per broker URL: dropping the app's references
-    # makes the next send open a connection to `url`.
-    celery_app.conf.broker_url = url
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
-def _eventually(check, seconds: float = 20) -> bool:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
-    return True
