@@ -57,11 +57,12 @@ def journal_entry_post(
         existing = JournalEntry.objects.filter(source=source, source_id=source_id).first()
         if existing:
             return existing
-    accounts = _accounts_by_code({line.account_code for line in lines})
-    if chart_if_missing and len(accounts) < len({line.account_code for line in lines}):
+    codes = {line.account_code for line in lines}
+    accounts = _accounts_by_code(codes)
+    if chart_if_missing and len(accounts) < len(codes):
         chart_of_accounts_load()
-        accounts = _accounts_by_code({line.account_code for line in lines})
-    missing = {line.account_code for line in lines} - set(accounts)
+        accounts = _accounts_by_code(codes)
+    missing = codes - set(accounts)
     if missing:
         raise InvalidInput(
             _("Cuentas contables inexistentes: %(codes)s.") % {"codes": ", ".join(sorted(missing))}, field="lines"
